@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Integration tier: start the real or emulated services the targets talk to,
+# write their addresses into tests/integration/integration_config.yml (which
+# ansible-test passes to every target as variables), run ansible-test
+# integration on the collection copy, stop the services.
+#
+# Service contract: tests/integration/services/<name>.sh start STATEDIR prints
+# "key: value" YAML lines for integration_config.yml; "stop STATEDIR" ends it.
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+. "$AISTACK_ROOT/tests/lib/collection_copy.sh"
+ensure_venv
+command -v rsync >/dev/null || ensure_apt rsync
+
+state="$AISTACK_ROOT/.cache/integration-state"
+rm -rf "$state"; mkdir -p "$state"
+services=()
+for s in "$AISTACK_ROOT"/tests/integration/services/*.sh; do
+  [ -e "$s" ] && services+=("$s")
+done
+stop_all() {
+  local s
+  for s in "${services[@]}"; do bash "$s" stop "$state/$(basename "$s" .sh)" || true; done
+}
+trap stop_all EXIT
+
+config="$state/integration_config.yml"
+echo "---" >"$config"
+for s in "${services[@]}"; do
+  name="$(basename "$s" .sh)"
+  log "integration: starting service $name"
+  mkdir -p "$state/$name"
+  bash "$s" start "$state/$name" >>"$config"
+done
+
+dest="$(copy_collection "$AISTACK_ROOT/.cache/integration")"
+cp "$config" "$dest/tests/integration/integration_config.yml"
+cd "$dest"
+# shellcheck disable=SC2086
+ansible-test integration --python 3.11 --color no ${AISTACK_INTEGRATION_ARGS:-}
