@@ -12,5 +12,6 @@ step ruff check plugins tests scripts
 step ruff format --check plugins tests
 step mypy --config-file "$AISTACK_ROOT/pyproject.toml" plugins/module_utils
 step python tests/tools/check_argument_specs.py
+step antsibull-changelog lint
 step ansible-lint --profile production --offline -q
 exit $rc

@@ -7,6 +7,7 @@ set -euo pipefail
 ensure_venv
 command -v rsync >/dev/null || ensure_apt rsync
 dest="$(copy_collection "$AISTACK_ROOT/.cache/sanity")"
+bash "$AISTACK_ROOT/tests/tools/check_build.sh"
 cd "$dest"
 # --venv builds one virtualenv per sanity test from ansible-test's own pinned
 # requirements (PyPI, pip's cache makes reruns fast).
