@@ -1,0 +1,308 @@
+"""Unit tests for plugins/module_utils/_hardware.py.
+
+GPU parsers run against output captured on a real H100 with driver 580
+(tests/unit/fixtures/gpu/h100-ubuntu2404-driver580/). lspci and mokutil have no
+capture there; their tests use text in the exact format those tools print and say so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from ansible_collections.aistack.baremetal.plugins.module_utils import _hardware as hw
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gpu" / "h100-ubuntu2404-driver580"
+
+
+def _fixture(name: str) -> str:
+    return (FIXTURES / name).read_text()
+
+
+def _os_release_from_env() -> str:
+    # env.txt holds a dump of /etc/os-release between other command outputs.
+    lines = _fixture("env.txt").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("PRETTY_NAME="))
+    end = next(i for i, line in enumerate(lines[start:], start) if line.startswith("LOGO="))
+    return "\n".join(lines[start : end + 1])
+
+
+class TestGpuQuery:
+    def test_real_h100_capture_with_header_and_units(self) -> None:
+        gpus = hw.parse_gpu_query(_fixture("query-gpu.csv"))
+        assert gpus == [
+            {
+                "index": 0,
+                "uuid": "GPU-5ef4129f-cdb8-c223-af49-51751ee12cc2",
+                "name": "NVIDIA H100 80GB HBM3",
+                "pci_bus_id": "00000000:00:06.0",
+                "driver_version": "580.159.04",
+                "memory_mib": 81559,
+                "memory_used_mib": 0,
+                "memory_free_mib": 81079,
+                "compute_cap": "9.0",
+                "utilization_pct": 0,
+                "temperature_c": 50,
+                "power_draw_w": 131.76,
+                "power_limit_w": 700.0,
+                "mig_mode": "Disabled",
+            }
+        ]
+
+    def test_fixture_header_matches_the_fields_preflight_asks_for(self) -> None:
+        header = _fixture("query-gpu.csv").splitlines()[0]
+        names = [cell.strip().split(" ")[0] for cell in header.split(",")]
+        assert tuple(names) == hw.GPU_QUERY_FIELDS
+
+    def test_noheader_nounits_form_and_na_values(self) -> None:
+        text = (
+            "0, GPU-aaaa, NVIDIA GeForce RTX 3050, 00000000:01:00.0, 550.120, 8192, 300, 7892, 8.6, 3, 41, "
+            "[N/A], 130.00, [N/A]\n"
+            "1, GPU-bbbb, NVIDIA H100 80GB HBM3, 00000000:00:06.0, 550.120, 81559, 0, 81079, 9.0, 0, 50, "
+            "131.76, 700.00, Enabled\n"
+        )
+        gpus = hw.parse_gpu_query(text)
+        assert [g["memory_mib"] for g in gpus] == [8192, 81559]
+        assert gpus[0]["power_draw_w"] is None
+        assert gpus[0]["mig_mode"] is None
+        assert gpus[1]["mig_mode"] == "Enabled"
+
+    def test_query_args_are_the_parsed_fields(self) -> None:
+        args = hw.nvidia_smi_query_args()
+        assert args == ["--query-gpu=" + ",".join(hw.GPU_QUERY_FIELDS), "--format=csv,noheader,nounits"]
+
+    def test_empty_output_means_no_gpu(self) -> None:
+        assert hw.parse_gpu_query("\n\n") == []
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("0, GPU-x, NVIDIA H100\n", "expected 14 comma-separated fields, got 3"),
+            (
+                "0, GPU-x, NVIDIA H100, 0:0:6.0, 580, lots, 0, 1, 9.0, 0, 50, 1.0, 2.0, Disabled\n",
+                "field memory.total is 'lots', not a number",
+            ),
+            (
+                "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.",
+                "expected 14 comma-separated fields, got 1",
+            ),
+        ],
+    )
+    def test_malformed_output_raises_a_clear_error(self, text: str, message: str) -> None:
+        with pytest.raises(hw.HardwareParseError, match=message):
+            hw.parse_gpu_query(text)
+
+    def test_unknown_field_is_refused(self) -> None:
+        with pytest.raises(hw.HardwareParseError, match=r"unknown nvidia-smi fields: clocks\.sm"):
+            hw.parse_gpu_query("", fields=("index", "clocks.sm"))
+
+
+class TestNvidiaSmiVersion:
+    def test_real_capture(self) -> None:
+        assert hw.parse_nvidia_smi_version(_fixture("versions.txt")) == {
+            "driver_version": "580.159.04",
+            "cuda_version": "13.0",
+            "nvml_version": "580.159",
+        }
+
+    def test_garbage_gives_none(self) -> None:
+        assert hw.parse_nvidia_smi_version("command not found") == {
+            "driver_version": None,
+            "cuda_version": None,
+            "nvml_version": None,
+        }
+
+
+# The format `lspci -nn` prints (pciutils 3.x); not a capture from a lent machine.
+LSPCI_SAMPLE = """\
+00:00.0 Host bridge [0600]: Intel Corporation 8th Gen Core Processor Host Bridge/DRAM Registers [8086:3ec2] (rev 07)
+00:02.0 VGA compatible controller [0300]: Intel Corporation UHD Graphics 630 (Desktop) [8086:3e92]
+01:00.0 VGA compatible controller [0300]: NVIDIA Corporation GA106 [GeForce RTX 3050] [10de:2507] (rev a1)
+01:00.1 Audio device [0403]: NVIDIA Corporation GA106 High Definition Audio Controller [10de:228e] (rev a1)
+00:06.0 3D controller [0302]: NVIDIA Corporation GH100 [H100 SXM5 80GB] [10de:2330] (rev a1)
+02:00.0 Non-Volatile memory controller [0108]: Samsung Electronics Co Ltd NVMe SSD Controller [144d:a808]
+this line is not lspci output
+"""
+
+
+class TestLspci:
+    def test_only_nvidia_display_controllers_count(self) -> None:
+        gpus = hw.nvidia_pci_gpus(hw.parse_lspci(LSPCI_SAMPLE))
+        assert gpus == [
+            {
+                "index": 0,
+                "name": "NVIDIA GeForce RTX 3050",
+                "pci_bus_id": "01:00.0",
+                "pci_id": "10de:2507",
+                "memory_mib": None,
+            },
+            {
+                "index": 1,
+                "name": "NVIDIA H100 SXM5 80GB",
+                "pci_bus_id": "00:06.0",
+                "pci_id": "10de:2330",
+                "memory_mib": None,
+            },
+        ]
+
+    def test_unknown_device_keeps_the_description(self) -> None:
+        text = "01:00.0 3D controller [0302]: NVIDIA Corporation Device [10de:2b85] (rev a1)\n"
+        gpus = hw.nvidia_pci_gpus(hw.parse_lspci(text))
+        assert gpus[0]["name"] == "NVIDIA Corporation Device"
+
+    def test_no_nvidia(self) -> None:
+        assert hw.nvidia_pci_gpus(hw.parse_lspci(LSPCI_SAMPLE.splitlines()[1])) == []
+        assert hw.parse_lspci("") == []
+
+
+class TestSysfsPci:
+    def test_reads_vendor_and_class(self, tmp_path: Path) -> None:
+        for slot, vendor, cls, dev in [
+            ("0000:01:00.0", "0x10de", "0x030000", "0x2507"),
+            ("0000:01:00.1", "0x10de", "0x040300", "0x228e"),
+            ("0000:00:02.0", "0x8086", "0x030000", "0x3e92"),
+        ]:
+            d = tmp_path / slot
+            d.mkdir()
+            (d / "vendor").write_text(vendor + "\n")
+            (d / "class").write_text(cls + "\n")
+            (d / "device").write_text(dev + "\n")
+        gpus = hw.sysfs_pci_gpus(str(tmp_path))
+        assert [(g["pci_bus_id"], g["name"]) for g in gpus] == [("0000:01:00.0", "NVIDIA GPU [10de:2507]")]
+
+    def test_missing_root(self, tmp_path: Path) -> None:
+        assert hw.sysfs_pci_gpus(str(tmp_path / "absent")) == []
+
+
+class TestSecureBoot:
+    @pytest.mark.parametrize(
+        ("text", "state"),
+        [
+            ("SecureBoot enabled\n", "enabled"),
+            ("SecureBoot disabled\nPlatform is in Setup Mode\n", "disabled"),
+            ("EFI variables are not supported on this system\n", "legacy_bios"),
+            ("", "unknown"),
+            ("Failed to read SecureBoot\n", "unknown"),
+        ],
+    )
+    def test_mokutil(self, text: str, state: str) -> None:
+        assert hw.parse_secure_boot_mokutil(text) == state
+
+    @pytest.mark.parametrize(
+        ("data", "state"),
+        [
+            (b"\x06\x00\x00\x00\x01", "enabled"),
+            (b"\x06\x00\x00\x00\x00", "disabled"),
+            (b"\x06\x00", "unknown"),
+            (None, "unknown"),
+        ],
+    )
+    def test_efivar(self, data: bytes | None, state: str) -> None:
+        assert hw.secure_boot_from_efivar(data) == state
+
+
+class TestOsCpuMemory:
+    def test_os_release_from_real_capture(self) -> None:
+        info = hw.parse_os_release(_os_release_from_env())
+        assert info["distribution"] == "Ubuntu"
+        assert info["version"] == "24.04"
+        assert info["codename"] == "noble"
+
+    def test_debian_os_release(self) -> None:
+        text = 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nNAME="Debian GNU/Linux"\nVERSION_ID="13"\nID=debian\n'
+        assert hw.parse_os_release(text)["distribution"] == "Debian"
+        assert hw.parse_os_release(text)["version"] == "13"
+
+    def test_os_release_empty(self) -> None:
+        assert hw.parse_os_release("")["distribution"] == "unknown"
+
+    def test_meminfo(self) -> None:
+        text = "MemTotal:       98765432 kB\nMemFree:        1000 kB\nMemAvailable:   50000000 kB\n"
+        assert hw.parse_meminfo(text) == {"total_gb": 94.2, "available_gb": 47.7}
+
+    def test_meminfo_malformed(self) -> None:
+        with pytest.raises(hw.HardwareParseError, match="no MemTotal"):
+            hw.parse_meminfo("garbage")
+
+    def test_cpuinfo_two_threads_per_core(self) -> None:
+        blocks = [
+            f"processor\t: {i}\nmodel name\t: AMD EPYC 7443\nphysical id\t: 0\ncore id\t\t: {i % 2}\n" for i in range(4)
+        ]
+        assert hw.parse_cpuinfo("\n".join(blocks)) == {"model": "AMD EPYC 7443", "sockets": 1, "cores": 2, "threads": 4}
+
+    def test_cpuinfo_without_topology(self) -> None:
+        text = "processor\t: 0\nModel\t: Raspberry Pi\n\nprocessor\t: 1\n"
+        assert hw.parse_cpuinfo(text) == {"model": "Raspberry Pi", "sockets": 1, "cores": 2, "threads": 2}
+
+    def test_cpuinfo_empty(self) -> None:
+        with pytest.raises(hw.HardwareParseError):
+            hw.parse_cpuinfo("")
+
+
+class TestDisks:
+    def test_block_devices(self, tmp_path: Path) -> None:
+        for name, sectors, rot in [("nvme0n1", 1953525168, "0"), ("loop0", 100, "0"), ("sda", 0, "1")]:
+            (tmp_path / name / "queue").mkdir(parents=True)
+            (tmp_path / name / "size").write_text(f"{sectors}\n")
+            (tmp_path / name / "queue" / "rotational").write_text(rot)
+        assert hw.block_devices(str(tmp_path)) == [
+            {"device": "nvme0n1", "size_gb": 931.5, "rotational": False, "model": ""}
+        ]
+
+    def test_mounts_and_mount_for(self) -> None:
+        mounts = hw.parse_mounts(
+            "/dev/vda1 / ext4 rw 0 0\n/dev/nvme0n1p1 /var/lib ext4 rw 0 0\n/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\n"
+        )
+        assert mounts[2]["mount"] == "/mnt/my disk"
+        assert hw.mount_for("/var/lib/longhorn", mounts) == mounts[1]
+        assert hw.mount_for("/var/library", mounts) == mounts[0]
+        assert hw.mount_for("/", mounts) == mounts[0]
+
+    def test_path_usage_measures_the_nearest_existing_parent(self, tmp_path: Path) -> None:
+        mounts = [{"device": "/dev/vda", "mount": "/", "fstype": "ext4"}]
+        usage = hw.path_usage(str(tmp_path / "not" / "yet"), mounts)
+        assert usage["exists"] is False
+        assert usage["measured_at"] == str(tmp_path)
+        assert usage["device"] == "vda"
+        assert 0 < usage["free_gb"] <= usage["size_gb"]
+
+
+class TestTrees:
+    DECLARED: ClassVar[dict[str, Any]] = {
+        "cpu_cores": 40,
+        "memory_gb": 96,
+        "os": {"distribution": "Ubuntu", "version": "24.04"},
+        "disks": [{"device": "nvme0n1", "size_gb": 1000, "mount": "/var/lib/longhorn"}],
+        "gpus": [{"name": "NVIDIA GeForce RTX 3050", "memory_mib": 8192}],
+    }
+
+    def test_declared_tree_summary_is_the_planner_input(self) -> None:
+        tree = hw.declared_tree(self.DECLARED)
+        assert tree["source"] == "declared"
+        assert tree["os"]["distribution"] == "Ubuntu"
+        assert tree["summary"] == {
+            "cpu_cores": 40,
+            "memory_gb": 96.0,
+            "gpus": [{"name": "NVIDIA GeForce RTX 3050", "memory_mib": 8192}],
+            "disks": [{"device": "nvme0n1", "size_gb": 1000.0, "free_gb": 1000.0, "mount": "/var/lib/longhorn"}],
+        }
+
+    def test_declared_without_gpu_or_os(self) -> None:
+        tree = hw.declared_tree({"cpu_cores": 2, "memory_gb": 4})
+        assert tree["gpus"] == []
+        assert tree["os"]["distribution"] == "unknown"
+        assert tree["summary"]["disks"] == []
+
+    def test_summary_counts_a_shared_filesystem_once(self) -> None:
+        usage = {"device": "vda", "mount": "/", "size_gb": 100.0, "free_gb": 50.0}
+        tree = {
+            "cpu": {"threads": 8},
+            "memory": {"total_gb": 31.3},
+            "gpus": [],
+            "storage": [dict(usage, path="/var/lib/longhorn"), dict(usage, path="/srv")],
+        }
+        assert hw.summary(tree)["disks"] == [
+            {"device": "vda", "size_gb": 100.0, "free_gb": 50.0, "mount": "/var/lib/longhorn"}
+        ]
