@@ -1,0 +1,1018 @@
+# Copyright: aistack.baremetal contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ollama API emulator: a TEST DOUBLE, not Ollama.
+
+An HTTP server that implements the parts of the Ollama REST API that the
+aistack.baremetal modules and roles use, with the semantics documented in
+shared/reference/ollama/notes.md (Ollama v0.33 behaviour):
+
+* a fake remote registry with manifests, content-addressed layers and digests
+  (``/_emulator/publish`` re-publishes a model so its digest changes);
+* a local store: /api/tags, /api/show, /api/copy, /api/create, /api/delete;
+* /api/pull streaming NDJSON progress (``pulling manifest``, per-layer
+  ``digest/total/completed``, ``verifying sha256 digest``, ``writing manifest``,
+  ``removing unused layers``, ``success``), resuming partial blobs after a drop;
+* runners with keep_alive expiry: /api/generate, /api/chat, /api/embed, /api/ps;
+* /api/version, ``GET /``;
+* error shapes ``{"error": "..."}`` with Ollama's status codes; errors after the
+  first stream line arrive as a final error line with HTTP 200.
+
+Fault injection (``POST /_emulator/faults``): connection dropped after N bytes,
+HTTP status answers, delays, slow streams, disk-full and unknown-model error
+lines, unreachable registry. ``GET /_emulator/stats`` counts API requests.
+Every answer carries ``X-Ollama-Emulator: 1`` so it is never mistaken for Ollama.
+
+Run: ``python ollama_emulator.py --port 0 --port-file PORTFILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import socket
+import sys
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+API_VERSION = "0.33.0"
+DEFAULT_HOST = "registry.ollama.ai"
+DEFAULT_NAMESPACE = "library"
+FOREVER = dt.timedelta(seconds=(2**63 - 1) / 1e9)  # Go's max time.Duration, ~292 years
+MEDIA = "application/vnd.ollama.image"
+
+# (name, total bytes, family, parameter_size, quantization, blocks, context, embedding)
+CATALOG: list[tuple[str, int, str, str, str, int, int, bool]] = [
+    ("llama3.2:1b", 1_321_098_329, "llama", "1.2B", "Q8_0", 16, 131072, False),
+    ("llama3.2:3b", 2_019_393_189, "llama", "3.2B", "Q4_K_M", 28, 131072, False),
+    ("mistral:7b", 4_372_824_384, "llama", "7.2B", "Q4_K_M", 32, 32768, False),
+    ("llama3.1:8b", 4_920_753_328, "llama", "8.0B", "Q4_K_M", 32, 131072, False),
+    ("qwen2.5-coder:14b", 8_988_124_298, "qwen2", "14.8B", "Q4_K_M", 48, 32768, False),
+    ("deepseek-r1:14b", 8_988_112_040, "qwen2", "14.8B", "Q4_K_M", 48, 131072, False),
+    ("devstral:24b", 14_333_927_918, "llama", "23.6B", "Q4_K_M", 40, 131072, False),
+    ("qwen2.5-coder:32b", 19_851_349_898, "qwen2", "32.8B", "Q4_K_M", 64, 32768, False),
+    ("deepseek-r1:32b", 19_851_337_809, "qwen2", "32.8B", "Q4_K_M", 64, 131072, False),
+    ("llama3.3:70b", 42_520_413_916, "llama", "70.6B", "Q4_K_M", 80, 131072, False),
+    ("qwen2.5:72b", 47_415_715_018, "qwen2", "72.7B", "Q4_K_M", 80, 32768, False),
+    ("codellama:70b", 38_860_172_960, "llama", "69B", "Q4_0", 80, 16384, False),
+    ("nomic-embed-text:v1.5", 274_302_450, "nomic-bert", "137M", "F16", 12, 2048, True),
+    ("tinyllama:1.1b", 637_700_138, "llama", "1B", "Q4_0", 22, 2048, False),
+    ("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M", 807_694_464, "llama", "1.2B", "Q4_K_M", 16, 131072, False),
+]
+# Registry tags that point at the same manifest as another tag.
+ALIASES = {
+    "llama3.2:latest": "llama3.2:3b",
+    "llama3.1:latest": "llama3.1:8b",
+    "mistral:latest": "mistral:7b",
+    "devstral:latest": "devstral:24b",
+    "llama3.3:latest": "llama3.3:70b",
+    "nomic-embed-text:latest": "nomic-embed-text:v1.5",
+    "tinyllama:latest": "tinyllama:1.1b",
+}
+TEMPLATE = "{{ if .System }}<|system|>{{ .System }}{{ end }}<|user|>{{ .Prompt }}<|assistant|>"
+BASE_PARAMETERS: dict[str, list[Any]] = {"stop": ["<|user|>", "<|assistant|>"]}
+
+
+# ---------------------------------------------------------------------------
+# Names (types/model/name.go)
+# ---------------------------------------------------------------------------
+
+
+class NameError_(ValueError):
+    pass
+
+
+def _valid(kind: str, part: str) -> bool:
+    limit = 350 if kind == "host" else 80
+    if not 1 <= len(part) <= limit:
+        return False
+    for i, c in enumerate(part):
+        if c.isascii() and (c.isalnum() or c == "_"):
+            continue
+        if i == 0:
+            return False
+        if c == "-" or (c == "." and kind != "namespace") or (c == ":" and kind == "host"):
+            continue
+        return False
+    return True
+
+
+def parse_name(raw: str) -> tuple[str, str, str, str]:
+    """(host, namespace, model, tag) with defaults; NameError_ when invalid."""
+    if not isinstance(raw, str) or not raw:
+        raise NameError_(raw)
+    s, tag = raw, "latest"
+    if s.rfind(":") > s.rfind("/"):
+        s, _, tag = s.rpartition(":")
+    parts = s.split("/")
+    host, ns = DEFAULT_HOST, DEFAULT_NAMESPACE
+    if len(parts) == 1:
+        model = parts[0]
+    elif len(parts) == 2:
+        ns, model = parts
+    else:
+        host, ns, model = "/".join(parts[:-2]), parts[-2], parts[-1]
+        if "://" in host:
+            host = host.split("://", 1)[1]
+    for kind, value in (("host", host), ("namespace", ns), ("model", model), ("tag", tag)):
+        if not _valid(kind, value):
+            raise NameError_(raw)
+    return host, ns, model, tag
+
+
+def shortest(name: tuple[str, str, str, str]) -> str:
+    host, ns, model, tag = name
+    if host.lower() != DEFAULT_HOST:
+        return f"{host}/{ns}/{model}:{tag}"
+    if ns.lower() != DEFAULT_NAMESPACE:
+        return f"{ns}/{model}:{tag}"
+    return f"{model}:{tag}"
+
+
+def key_of(name: tuple[str, str, str, str]) -> tuple[str, ...]:
+    return tuple(p.lower() for p in name)
+
+
+def sha(text: str | bytes) -> str:
+    return hashlib.sha256(text if isinstance(text, bytes) else text.encode()).hexdigest()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).astimezone()
+
+
+def go_time(value: dt.datetime) -> str:
+    return value.isoformat()
+
+
+def parse_keep_alive(value: Any, default: float) -> float | None:
+    """Seconds (negative = forever); None when the request carries no keep_alive."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("invalid keep_alive")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return float(text)
+    match = re.fullmatch(r"(-?)((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)", text)
+    if not match:
+        raise ValueError(f'time: invalid duration "{text}"')
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+    total = sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", match.group(2)))
+    return -total if match.group(1) else total
+
+
+# ---------------------------------------------------------------------------
+# State
+# ---------------------------------------------------------------------------
+
+
+class RemoteModel:
+    def __init__(self, name: str, size: int, family: str, psize: str, quant: str, blocks: int, ctx: int, embed: bool):
+        self.name = name
+        self.size = size
+        self.family = family
+        self.parameter_size = psize
+        self.quant = quant
+        self.blocks = blocks
+        self.context = ctx
+        self.embedding = embed
+        self.revision = 1
+
+    def layers(self) -> list[dict[str, Any]]:
+        seed = f"{self.name}@{self.revision}"
+        small = [
+            ("template", TEMPLATE.encode()),
+            ("license", b"emulated license text"),
+            ("params", json.dumps(BASE_PARAMETERS).encode()),
+        ]
+        model_size = self.size - sum(len(b) for _, b in small)
+        layers = [{"mediaType": f"{MEDIA}.model", "digest": "sha256:" + sha(seed + ":model"), "size": model_size}]
+        for kind, blob in small:
+            layers.append({"mediaType": f"{MEDIA}.{kind}", "digest": "sha256:" + sha(blob), "size": len(blob)})
+        return layers
+
+    def manifest(self) -> bytes:
+        config = json.dumps({"model_format": "gguf", "model_family": self.family, "rev": self.revision}).encode()
+        body = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "digest": "sha256:" + sha(config),
+                "size": len(config),
+            },
+            "layers": self.layers(),
+        }
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
+class LocalModel:
+    def __init__(self, name: str, manifest: bytes, remote: RemoteModel) -> None:
+        self.name = name  # display form, case as first pulled
+        self.manifest = manifest
+        self.remote = remote
+        self.modified_at = now()
+        self.parameters: dict[str, list[Any]] = {k: list(v) for k, v in BASE_PARAMETERS.items()}
+        self.system = ""
+        self.template = TEMPLATE
+        self.parent_model = ""
+
+    @property
+    def digest(self) -> str:
+        return sha(self.manifest)
+
+    @property
+    def layers(self) -> list[dict[str, Any]]:
+        return list(json.loads(self.manifest)["layers"])
+
+    @property
+    def size(self) -> int:
+        return sum(int(layer["size"]) for layer in self.layers)
+
+    def details(self) -> dict[str, Any]:
+        r = self.remote
+        return {
+            "parent_model": self.parent_model,
+            "format": "gguf",
+            "family": r.family,
+            "families": [r.family],
+            "parameter_size": r.parameter_size,
+            "quantization_level": r.quant,
+        }
+
+
+class Runner:
+    def __init__(self, model: LocalModel, expires: dt.datetime, num_ctx: int) -> None:
+        self.model = model
+        self.expires = expires
+        self.num_ctx = num_ctx
+
+
+class Fault:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.kind = str(spec["kind"])
+        self.endpoint = str(spec.get("endpoint", "*"))
+        self.model = spec.get("model")
+        self.times = int(spec.get("times", 1))
+        self.spec = spec
+
+    def matches(self, path: str, model: str | None) -> bool:
+        if self.times == 0 or self.endpoint not in ("*", path):
+            return False
+        if self.model is None:
+            return True
+        try:
+            return model is not None and key_of(parse_name(model)) == key_of(parse_name(str(self.model)))
+        except NameError_:
+            return False
+
+
+class State:
+    def __init__(self, progress_step: int = 0, default_keep_alive: float = 300.0) -> None:
+        self.lock = threading.RLock()
+        self.progress_step = progress_step
+        self.default_keep_alive = default_keep_alive
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.registry: dict[tuple[str, ...], RemoteModel] = {}
+            for entry in CATALOG:
+                self.add_remote(*entry)
+            self.models: dict[tuple[str, ...], LocalModel] = {}
+            self.blobs: dict[str, int] = {}  # digest -> bytes present (== size when complete)
+            self.runners: dict[tuple[str, ...], Runner] = {}
+            self.faults: list[Fault] = []
+            self.requests: Counter[str] = Counter()
+
+    def add_remote(
+        self,
+        name: str,
+        size: int,
+        family: str = "llama",
+        psize: str = "8.0B",
+        quant: str = "Q4_K_M",
+        blocks: int = 32,
+        ctx: int = 8192,
+        embed: bool = False,
+    ) -> RemoteModel:
+        remote = RemoteModel(shortest(parse_name(name)), size, family, psize, quant, blocks, ctx, embed)
+        self.registry[key_of(parse_name(name))] = remote
+        return remote
+
+    def remote(self, name: tuple[str, str, str, str]) -> RemoteModel | None:
+        remote = self.registry.get(key_of(name))
+        if remote is None:
+            alias = ALIASES.get(shortest(name).lower())
+            if alias is not None:
+                remote = self.registry.get(key_of(parse_name(alias)))
+        return remote
+
+    def local(self, raw: str) -> LocalModel | None:
+        try:
+            return self.models.get(key_of(parse_name(raw)))
+        except NameError_:
+            return None
+
+    def take_fault(self, kinds: tuple[str, ...], path: str, model: str | None) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.kind in kinds and fault.matches(path, model):
+                    if fault.times > 0:
+                        fault.times -= 1
+                    return fault
+        return None
+
+    def install(self, name: tuple[str, str, str, str], remote: RemoteModel, display: str | None = None) -> LocalModel:
+        manifest = remote.manifest()
+        for layer in json.loads(manifest)["layers"]:
+            self.blobs[layer["digest"]] = int(layer["size"])
+        existing = self.models.get(key_of(name))
+        model = LocalModel(existing.name if existing else (display or shortest(name)), manifest, remote)
+        self.models[key_of(name)] = model
+        return model
+
+    def prune(self) -> bool:
+        used = {layer["digest"] for m in self.models.values() for layer in m.layers}
+        unused = [d for d, n in self.blobs.items() if d not in used and n > 0]
+        for digest in unused:
+            del self.blobs[digest]
+        return bool(unused)
+
+    def live_runners(self) -> list[tuple[tuple[str, ...], Runner]]:
+        current = now()
+        for key in [k for k, r in self.runners.items() if r.expires <= current]:
+            del self.runners[key]
+        return sorted(self.runners.items(), key=lambda kv: kv[1].expires, reverse=True)
+
+
+# ---------------------------------------------------------------------------
+# HTTP
+# ---------------------------------------------------------------------------
+
+
+class Dropped(Exception):
+    """The handler cut the connection on purpose (fault injection)."""
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ollama-emulator"
+    state: State
+
+    # -- plumbing ----------------------------------------------------------
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if getattr(self.server, "verbose", False):
+            sys.stderr.write("emulator %s %s\n" % (self.address_string(), format % args))
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw.strip():
+            return None
+        return json.loads(raw)
+
+    def _headers(self, status: int, ctype: str, length: int | None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("X-Ollama-Emulator", "1")
+        if length is None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _json(self, status: int, data: Any, head: bool = False) -> None:
+        raw = b"" if data is None else json.dumps(data).encode()
+        self._headers(status, "application/json; charset=utf-8", len(raw))
+        if not head:
+            self.wfile.write(raw)
+
+    def _error(self, status: int, message: str) -> None:
+        self._json(status, {"error": message})
+
+    def _start_stream(self, budget: int | None, slow: float) -> None:
+        self._headers(200, "application/x-ndjson", None)
+        self._budget = budget
+        self._slow = slow
+
+    def _line(self, data: dict[str, Any]) -> None:
+        raw = json.dumps(data).encode() + b"\n"
+        if self._slow:
+            time.sleep(self._slow)
+        chunk = b"%x\r\n%s\r\n" % (len(raw), raw)
+        if self._budget is not None:
+            if len(raw) > self._budget:
+                # Promise the whole chunk, send part of it, then cut the connection.
+                self.wfile.write(b"%x\r\n" % len(raw) + raw[: self._budget])
+                self.wfile.flush()
+                self._budget = 0
+                raise Dropped()
+            self._budget -= len(raw)
+        self.wfile.write(chunk)
+        self.wfile.flush()
+
+    def _end_stream(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _dispatch(self, method: str) -> None:
+        path = self.path.split("?", 1)[0]
+        if path.startswith("/_emulator/"):
+            self._control(method, path)
+            return
+        try:
+            body = self._body() if method in ("POST", "DELETE") else None
+        except ValueError:
+            self._error(400, "invalid character in request body")
+            return
+        with self.state.lock:
+            self.state.requests[f"{method} {path}"] += 1
+            self.state.requests["total"] += 1
+        model = body.get("model") if isinstance(body, dict) else None
+        model = model if isinstance(model, str) else (body.get("name") if isinstance(body, dict) else None)
+        fault = self.state.take_fault(("status",), path, model if isinstance(model, str) else None)
+        delay = self.state.take_fault(("delay",), path, model if isinstance(model, str) else None)
+        if delay is not None:
+            time.sleep(float(delay.spec.get("seconds", 1)))
+        if fault is not None:
+            self._error(int(fault.spec.get("status", 500)), str(fault.spec.get("message", "emulated server error")))
+            return
+        drop_now = self.state.take_fault(("drop_before_answer",), path, model if isinstance(model, str) else None)
+        if drop_now is not None:
+            self._drop()
+            return
+        routes = {
+            ("GET", "/"): self.root,
+            ("HEAD", "/"): self.root,
+            ("GET", "/api/version"): self.version,
+            ("HEAD", "/api/version"): self.version,
+            ("GET", "/api/tags"): self.tags,
+            ("HEAD", "/api/tags"): self.tags,
+            ("GET", "/api/ps"): self.ps,
+            ("POST", "/api/show"): self.show,
+            ("POST", "/api/pull"): self.pull,
+            ("DELETE", "/api/delete"): self.delete,
+            ("POST", "/api/copy"): self.copy,
+            ("POST", "/api/create"): self.create,
+            ("POST", "/api/generate"): self.generate,
+            ("POST", "/api/chat"): self.chat,
+            ("POST", "/api/embed"): self.embed,
+        }
+        handler = routes.get((method, path))
+        if handler is None:
+            known = {p for _, p in routes}
+            self._json(405 if path in known else 404, None if path in known else {"error": "404 page not found"})
+            return
+        try:
+            handler(body if isinstance(body, dict) else ({} if body is None else {"__invalid__": body}))
+        except Dropped:
+            self._drop()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    # -- simple endpoints --------------------------------------------------
+
+    def root(self, _body: dict[str, Any]) -> None:
+        raw = b"Ollama is running"
+        self._headers(200, "text/plain; charset=utf-8", len(raw))
+        if self.command != "HEAD":
+            self.wfile.write(raw)
+
+    def version(self, _body: dict[str, Any]) -> None:
+        self._json(200, {"version": API_VERSION}, head=self.command == "HEAD")
+
+    def _tag_entry(self, m: LocalModel) -> dict[str, Any]:
+        return {
+            "name": m.name,
+            "model": m.name,
+            "modified_at": go_time(m.modified_at),
+            "size": m.size,
+            "digest": m.digest,
+            "details": m.details(),
+        }
+
+    def tags(self, _body: dict[str, Any]) -> None:
+        with self.state.lock:
+            models = sorted(self.state.models.values(), key=lambda m: m.modified_at, reverse=True)
+            data = {"models": [self._tag_entry(m) for m in models]}
+        self._json(200, data, head=self.command == "HEAD")
+
+    def ps(self, _body: dict[str, Any]) -> None:
+        with self.state.lock:
+            out = []
+            for _key, runner in self.state.live_runners():
+                m = runner.model
+                kv = runner.num_ctx * m.remote.blocks * 2 * 8 * 128 * 2
+                out.append(
+                    {
+                        "name": m.name,
+                        "model": m.name,
+                        "size": m.size + kv,
+                        "digest": m.digest,
+                        "details": m.details(),
+                        "expires_at": go_time(runner.expires),
+                        "size_vram": m.size + kv,
+                        "context_length": runner.num_ctx,
+                    }
+                )
+        self._json(200, {"models": out})
+
+    def _model_arg(self, body: dict[str, Any]) -> str | None:
+        value = body.get("model") or body.get("name")
+        return value if isinstance(value, str) and value else None
+
+    def show(self, body: dict[str, Any]) -> None:
+        raw = self._model_arg(body)
+        if not body:
+            self._error(400, "missing request body")
+            return
+        if raw is None:
+            self._error(400, "model is required")
+            return
+        with self.state.lock:
+            m = self.state.local(raw)
+            if m is None:
+                self._error(404, f"model '{raw}' not found")
+                return
+            r = m.remote
+            lines = []
+            for k in sorted(m.parameters):
+                for v in m.parameters[k]:
+                    lines.append(f"{k:<30} {json.dumps(v)}")
+            modelfile = '# Modelfile generated by "ollama show"\n'
+            modelfile += f'FROM {m.parent_model or m.name}\nTEMPLATE """{m.template}"""\n'
+            if m.system:
+                modelfile += f'SYSTEM """{m.system}"""\n'
+            modelfile += "".join(f"PARAMETER {line}\n" for line in lines)
+            data = {
+                "license": "emulated license text",
+                "modelfile": modelfile,
+                "parameters": "\n".join(lines),
+                "template": m.template,
+                "details": m.details(),
+                "model_info": {
+                    "general.architecture": r.family,
+                    "general.parameter_count": int(
+                        float(r.parameter_size.rstrip("BM")) * (1e9 if r.parameter_size.endswith("B") else 1e6)
+                    ),
+                    f"{r.family}.block_count": r.blocks,
+                    f"{r.family}.context_length": r.context,
+                    f"{r.family}.embedding_length": 4096,
+                    f"{r.family}.attention.head_count": 32,
+                    f"{r.family}.attention.head_count_kv": 8,
+                },
+                "capabilities": ["embedding"] if r.embedding else ["completion"],
+                "modified_at": go_time(m.modified_at),
+            }
+            if m.system:
+                data["system"] = m.system
+        self._json(200, data)
+
+    def delete(self, body: dict[str, Any]) -> None:
+        raw = self._model_arg(body)
+        try:
+            name = parse_name(raw or "")
+        except NameError_:
+            self._error(400, f'name "{raw}" is invalid')
+            return
+        with self.state.lock:
+            if key_of(name) not in self.state.models:
+                self._error(404, f"model '{raw}' not found")
+                return
+            del self.state.models[key_of(name)]
+            self.state.runners.pop(key_of(name), None)
+            self.state.prune()
+        self._headers(200, "text/plain; charset=utf-8", 0)
+
+    def copy(self, body: dict[str, Any]) -> None:
+        src, dst = body.get("source"), body.get("destination")
+        for label, value in (("source", src), ("destination", dst)):
+            try:
+                parse_name(value if isinstance(value, str) else "")
+            except NameError_:
+                self._error(400, f'{label} "{value}" is invalid')
+                return
+        with self.state.lock:
+            m = self.state.local(str(src))
+            if m is None:
+                self._error(404, f'model "{src}" not found')
+                return
+            dname = parse_name(str(dst))
+            copy = LocalModel(shortest(dname), m.manifest, m.remote)
+            copy.parameters, copy.system, copy.template = dict(m.parameters), m.system, m.template
+            copy.parent_model = m.parent_model
+            self.state.models[key_of(dname)] = copy
+        self._headers(200, "text/plain; charset=utf-8", 0)
+
+    # -- pull --------------------------------------------------------------
+
+    def pull(self, body: dict[str, Any]) -> None:
+        raw = self._model_arg(body)
+        try:
+            name = parse_name(raw or "")
+        except NameError_:
+            self._error(400, "invalid model name")
+            return
+        stream = body.get("stream", True) is not False
+        if stream:
+            drop = self.state.take_fault(("drop",), "/api/pull", raw)
+            slow = self.state.take_fault(("slow",), "/api/pull", raw)
+            self._start_stream(
+                int(drop.spec.get("after_bytes", 0)) if drop else None,
+                float(slow.spec.get("seconds", 0.05)) if slow else 0.0,
+            )
+            error = self._do_pull(name, self._line)
+            if error:
+                self._line({"error": error})
+            self._end_stream()
+        else:
+            last: dict[str, Any] = {}
+            error = self._do_pull(name, last.update)
+            if error:
+                self._error(500, error)
+            else:
+                self._json(200, {"status": "success"})
+
+    def _do_pull(self, name: tuple[str, str, str, str], emit: Any) -> str | None:
+        raw = shortest(name)
+        emit({"status": "pulling manifest"})
+        if self.state.take_fault(("registry_unreachable",), "/api/pull", raw):
+            return (
+                f'pull model manifest: Get "https://{name[0]}/v2/{name[1]}/{name[2]}/manifests/{name[3]}": '
+                f"dial tcp: lookup {name[0]}: no such host"
+            )
+        with self.state.lock:
+            remote = self.state.remote(name)
+        if remote is None or self.state.take_fault(("unknown_model",), "/api/pull", raw):
+            return "pull model manifest: file does not exist"
+        disk = self.state.take_fault(("disk_full",), "/api/pull", raw)
+        disk_budget = int(disk.spec.get("after_bytes", 0)) if disk else None
+        manifest = remote.manifest()
+        for layer in json.loads(manifest)["layers"]:
+            digest, total = layer["digest"], int(layer["size"])
+            with self.state.lock:
+                done = self.state.blobs.get(digest, 0)
+            step = self.state.progress_step or max(total // 20, 1)
+            label = f"pulling {digest[7:19]}"
+            emit({"status": label, "digest": digest, "total": total, "completed": done})
+            while done < total:
+                grant = min(step, total - done)
+                if disk_budget is not None:
+                    if disk_budget < grant:
+                        return f"write /root/.ollama/models/blobs/sha256-{digest[7:]}-partial: no space left on device"
+                    disk_budget -= grant
+                done += grant
+                with self.state.lock:
+                    self.state.blobs[digest] = done
+                emit({"status": label, "digest": digest, "total": total, "completed": done})
+        emit({"status": "verifying sha256 digest"})
+        emit({"status": "writing manifest"})
+        with self.state.lock:
+            self.state.install(name, remote, shortest(name))
+            pruned = self.state.prune()
+        if pruned:
+            emit({"status": "removing unused layers"})
+        emit({"status": "success"})
+        return None
+
+    # -- create ------------------------------------------------------------
+
+    def create(self, body: dict[str, Any]) -> None:
+        raw = self._model_arg(body)
+        try:
+            name = parse_name(raw or "")
+        except NameError_:
+            self._error(400, "invalid model name")
+            return
+        base_raw = body.get("from")
+        if not base_raw and not body.get("files"):
+            self._error(400, "neither 'from' or 'files' was specified")
+            return
+        if body.get("files"):
+            self._error(400, "the emulator supports 'from' only")
+            return
+        try:
+            base_name = parse_name(str(base_raw))
+        except NameError_:
+            self._error(400, "invalid model name")
+            return
+        stream = body.get("stream", True) is not False
+        lines: list[dict[str, Any]] = []
+        emit = self._line if stream else lines.append
+        if stream:
+            self._start_stream(None, 0.0)
+        error = self._do_create(name, base_name, body, emit)
+        if stream:
+            if error:
+                self._line({"error": error})
+            self._end_stream()
+        elif error:
+            self._error(500, error)
+        else:
+            self._json(200, {"status": "success"})
+
+    def _do_create(
+        self, name: tuple[str, str, str, str], base_name: tuple[str, str, str, str], body: dict[str, Any], emit: Any
+    ) -> str | None:
+        with self.state.lock:
+            base = self.state.models.get(key_of(base_name))
+        if base is None:
+            error = self._do_pull(base_name, emit)
+            if error:
+                return error
+            with self.state.lock:
+                base = self.state.models[key_of(base_name)]
+        emit({"status": "reading model metadata"})
+        params = {k: list(v) for k, v in base.parameters.items()}
+        for k, v in (body.get("parameters") or {}).items():
+            params[k] = list(v) if isinstance(v, list) else [v]
+        system = body.get("system") if body.get("system") is not None else base.system
+        template = body.get("template") if body.get("template") is not None else base.template
+        layers = [
+            dict(layer) for layer in base.layers if not layer["mediaType"].endswith((".params", ".system", ".template"))
+        ]
+        for layer in layers:
+            emit({"status": f"using existing layer {layer['digest']}"})
+        for kind, blob in (("template", template), ("system", system), ("params", json.dumps(params, sort_keys=True))):
+            if not blob:
+                continue
+            digest = "sha256:" + sha(str(blob))
+            layers.append({"mediaType": f"{MEDIA}.{kind}", "digest": digest, "size": len(str(blob).encode())})
+            emit({"status": f"creating new layer {digest}"})
+        emit({"status": "writing manifest"})
+        manifest_body = json.loads(base.manifest)
+        manifest_body["layers"] = layers
+        manifest = json.dumps(manifest_body, separators=(",", ":")).encode()
+        with self.state.lock:
+            for layer in layers:
+                self.state.blobs[layer["digest"]] = int(layer["size"])
+            existing = self.state.models.get(key_of(name))
+            model = LocalModel(existing.name if existing else shortest(name), manifest, base.remote)
+            model.parameters, model.system, model.template = params, system or "", template or ""
+            model.parent_model = shortest(base_name)
+            self.state.models[key_of(name)] = model
+        emit({"status": "success"})
+        return None
+
+    # -- runners -----------------------------------------------------------
+
+    def _schedule(self, body: dict[str, Any], kind: str) -> tuple[LocalModel, float | None] | None:
+        """Common model lookup and keep_alive parsing; None when an error was sent."""
+        raw = self._model_arg(body)
+        if raw is None:
+            self._error(400, "model is required")
+            return None
+        with self.state.lock:
+            m = self.state.local(raw)
+        if m is None:
+            self._error(404, f'model "{raw}" not found, try pulling it first')
+            return None
+        try:
+            keep = parse_keep_alive(body.get("keep_alive"), self.state.default_keep_alive)
+        except ValueError as exc:
+            self._error(400, str(exc))
+            return None
+        return m, keep
+
+    def _load(self, m: LocalModel, keep: float | None, options: dict[str, Any]) -> Runner:
+        key = key_of(parse_name(m.name))
+        num_ctx = int(options.get("num_ctx") or min(4096, m.remote.context))
+        with self.state.lock:
+            self.state.live_runners()
+            runner = self.state.runners.get(key)
+            if runner is not None and runner.num_ctx != num_ctx:
+                runner = None  # different options force a reload
+            seconds = keep if keep is not None else (None if runner else self.state.default_keep_alive)
+            if runner is None:
+                runner = Runner(m, now(), num_ctx)
+                self.state.runners[key] = runner
+                if seconds is None:
+                    seconds = self.state.default_keep_alive
+            if seconds is not None:
+                runner.expires = now() + (FOREVER if seconds < 0 else dt.timedelta(seconds=seconds))
+        return runner
+
+    def _unload(self, m: LocalModel) -> None:
+        with self.state.lock:
+            self.state.runners.pop(key_of(parse_name(m.name)), None)
+
+    def _completion(self, body: dict[str, Any], chat: bool) -> None:
+        scheduled = self._schedule(body, "chat" if chat else "generate")
+        if scheduled is None:
+            return
+        m, keep = scheduled
+        prompt = ""
+        if chat:
+            messages = body.get("messages") or []
+            prompt = " ".join(str(msg.get("content", "")) for msg in messages if isinstance(msg, dict))
+            empty = not messages
+        else:
+            prompt = str(body.get("prompt") or "")
+            empty = not prompt
+        base = {"model": m.name, "created_at": go_time(now())}
+        if empty and keep == 0:
+            self._unload(m)
+            reply = dict(base, done=True, done_reason="unload")
+            reply.update({"message": {"role": "assistant", "content": ""}} if chat else {"response": ""})
+            self._json(200, reply)
+            return
+        if m.remote.embedding:
+            self._error(400, f'"{m.name}" does not support {"chat" if chat else "generate"}')
+            return
+        self._load(m, keep, body.get("options") or {})
+        if empty:
+            reply = dict(base, done=True, done_reason="load")
+            reply.update({"message": {"role": "assistant", "content": ""}} if chat else {"response": ""})
+            self._json(200, reply)
+            return
+        words = ["This", " is", " an", " emulated", " answer", " from", " the", " Ollama", " test", " double", "."]
+        prompt_tokens = max(1, len(prompt.split()))
+        eval_duration = len(words) * 20_000_000  # 50 tokens/s
+        prompt_eval_duration = prompt_tokens * 2_000_000
+        final = dict(
+            base,
+            done=True,
+            done_reason="stop",
+            total_duration=eval_duration + prompt_eval_duration + 1_000_000,
+            load_duration=1_000_000,
+            prompt_eval_count=prompt_tokens,
+            prompt_eval_duration=prompt_eval_duration,
+            eval_count=len(words),
+            eval_duration=eval_duration,
+        )
+        if body.get("stream", True) is False:
+            text = "".join(words)
+            final.update(
+                {"message": {"role": "assistant", "content": text}}
+                if chat
+                else {"response": text, "context": [1, 2, 3]}
+            )
+            self._json(200, final)
+            return
+        self._start_stream(None, 0.0)
+        for word in words:
+            piece = {"message": {"role": "assistant", "content": word}} if chat else {"response": word}
+            self._line(dict(base, done=False, **piece))
+        final.update({"message": {"role": "assistant", "content": ""}} if chat else {"response": ""})
+        self._line(final)
+        self._end_stream()
+
+    def generate(self, body: dict[str, Any]) -> None:
+        self._completion(body, chat=False)
+
+    def chat(self, body: dict[str, Any]) -> None:
+        self._completion(body, chat=True)
+
+    def embed(self, body: dict[str, Any]) -> None:
+        scheduled = self._schedule(body, "embed")
+        if scheduled is None:
+            return
+        m, keep = scheduled
+        self._load(m, keep, body.get("options") or {})
+        inputs = body.get("input")
+        items = [] if inputs in (None, "", []) else (inputs if isinstance(inputs, list) else [inputs])
+        vectors = [[round((hash(str(i)) % 1000) / 1000.0, 3)] * 8 for i in items]
+        self._json(
+            200,
+            {
+                "model": m.name,
+                "embeddings": vectors,
+                "total_duration": 1_000_000,
+                "load_duration": 500_000,
+                "prompt_eval_count": len(items),
+            },
+        )
+
+    # -- control -----------------------------------------------------------
+
+    def _control(self, method: str, path: str) -> None:
+        try:
+            body = self._body() if method in ("POST", "DELETE") else None
+        except ValueError:
+            self._json(400, {"error": "bad json"})
+            return
+        body = body or {}
+        state = self.state
+        with state.lock:
+            if (method, path) == ("GET", "/_emulator/stats"):
+                self._json(200, {"requests": dict(state.requests)})
+            elif (method, path) == ("POST", "/_emulator/stats/reset"):
+                state.requests.clear()
+                self._json(200, {"requests": {}})
+            elif (method, path) == ("POST", "/_emulator/reset"):
+                state.reset()
+                self._json(200, {"reset": True})
+            elif (method, path) == ("POST", "/_emulator/faults"):
+                faults = body if isinstance(body, list) else [body]
+                state.faults.extend(Fault(f) for f in faults)
+                self._json(200, {"faults": len(state.faults)})
+            elif (method, path) == ("DELETE", "/_emulator/faults"):
+                state.faults.clear()
+                self._json(200, {"faults": 0})
+            elif (method, path) == ("POST", "/_emulator/publish"):
+                remote = state.remote(parse_name(str(body["model"])))
+                if remote is None:
+                    self._json(404, {"error": "not in the emulated registry"})
+                    return
+                remote.revision += 1
+                self._json(200, {"model": remote.name, "digest": sha(remote.manifest())})
+            elif (method, path) == ("POST", "/_emulator/registry"):
+                remote = state.add_remote(str(body["model"]), int(body["size"]), embed=bool(body.get("embedding")))
+                self._json(200, {"model": remote.name, "digest": sha(remote.manifest())})
+            elif (method, path) == ("POST", "/_emulator/seed"):
+                for raw in body.get("models", []):
+                    name = parse_name(raw)
+                    remote = state.remote(name)
+                    if remote is None:
+                        self._json(404, {"error": f"{raw} not in the emulated registry"})
+                        return
+                    state.install(name, remote, shortest(name))
+                self._json(200, {"models": len(state.models)})
+            elif (method, path) == ("POST", "/_emulator/settings"):
+                if "progress_step" in body:
+                    state.progress_step = int(body["progress_step"])
+                if "default_keep_alive" in body:
+                    state.default_keep_alive = float(body["default_keep_alive"])
+                self._json(200, {"progress_step": state.progress_step, "default_keep_alive": state.default_keep_alive})
+            else:
+                self._json(404, {"error": f"unknown control endpoint {method} {path}"})
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, state: State | None = None, verbose: bool = False):
+        self.state = state or State()
+        self.verbose = verbose
+        handler = type("BoundHandler", (Handler,), {"state": self.state})
+        super().__init__((host, port), handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="ollama-emulator", daemon=True)
+        thread.start()
+        return thread
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Ollama API emulator (test double, not Ollama)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port-file", help="write the bound port here once listening")
+    parser.add_argument("--progress-step", type=int, default=0, help="bytes per progress line (0: 20 lines a layer)")
+    parser.add_argument("--seed", action="append", default=[], help="model installed at start (repeatable)")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    server = EmulatorServer(args.host, args.port, State(args.progress_step), args.verbose)
+    for raw in args.seed:
+        name = parse_name(raw)
+        remote = server.state.remote(name)
+        if remote is None:
+            parser.error(f"--seed {raw}: not in the emulated registry")
+        server.state.install(name, remote, shortest(name))
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w", encoding="utf-8") as handle:
+            handle.write(str(server.server_address[1]))
+        os.replace(args.port_file + ".tmp", args.port_file)
+    sys.stderr.write(f"ollama emulator (test double) listening on {server.url}\n")
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
