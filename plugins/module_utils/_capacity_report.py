@@ -1,0 +1,499 @@
+# Copyright: aistack.baremetal contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render capacity plans (from _capacity.build_plan) as Markdown, HTML with inline SVG, and JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+GIB = 1024**3
+
+COLORS = {
+    "weights": "#4e79a7",
+    "kv": "#f28e2b",
+    "graph": "#e15759",
+    "overhead": "#76b7b2",
+    "vram": "#59a14f",
+    "ram": "#edc948",
+    "over": "#d62728",
+    "line": "#222222",
+}
+PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac")
+COMPONENTS = (("weights", "weights"), ("kv", "KV cache"), ("graph", "compute graph"), ("overhead", "GPU overhead"))
+
+
+class ReportError(ValueError):
+    """A plan that cannot be rendered."""
+
+
+def _g(value: float) -> str:
+    """Bytes as a short GiB figure."""
+    return f"{value / GIB:.1f}"
+
+
+def _n(value: float) -> str:
+    return f"{value:g}" if float(value) == int(value) else f"{value:.1f}"
+
+
+def _check(plans: Sequence[Mapping[str, Any]]) -> None:
+    if not isinstance(plans, Sequence) or isinstance(plans, (str, bytes)):
+        raise ReportError("plans must be a list of plans from aistack.baremetal.capacity_plan")
+    for index, plan in enumerate(plans):
+        if not isinstance(plan, Mapping):
+            raise ReportError(f"plans[{index}] is not a mapping")
+        for key in ("host", "hardware", "budget", "models", "problems"):
+            if key not in plan:
+                raise ReportError(f"plans[{index}] lacks '{key}'; pass the 'plan' that capacity_plan returns")
+
+
+def count(plans: Sequence[Mapping[str, Any]], severity: str) -> int:
+    return sum(1 for plan in plans for p in plan["problems"] if p.get("severity") == severity)
+
+
+def _hardware_line(hw: Mapping[str, Any]) -> str:
+    gpus = ", ".join(f"{g['name']} ({_n(g['memory_mib'] / 1024)} GiB)" for g in hw.get("gpus", [])) or "no GPU"
+    disks = ", ".join(f"{d['device']} {_n(d['size_gb'])} GiB" for d in hw.get("disks", [])) or "no disk"
+    return f"{hw['cpu_cores']} cores, {_n(hw['memory_gb'])} GiB RAM, {gpus}, {disks}"
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------
+
+
+def _budget_row(label: str, budget: Mapping[str, Any]) -> str:
+    unit = budget["unit"]
+    over = budget["over_by"]
+    status = f"**over by {_n(over)}**" if over > 0 else "ok"
+    return f"| {label} | {_n(budget['requested'])} {unit} | {_n(budget['available'])} {unit} | {status} |"
+
+
+def _instance_markdown(name: str, inst: Mapping[str, Any]) -> list[str]:
+    s = inst["settings"]
+    vram = f"{_g(inst['vram_total'])} GiB VRAM" if inst["gpus"] else "CPU only"
+    lines = [
+        f"### Ollama `{name}`: {_g(inst['memory_limit'])} GiB RAM, {vram}",
+        "",
+        f"OLLAMA_NUM_PARALLEL={s['num_parallel']}, default num_ctx {s['default_num_ctx']}, KV cache "
+        f"{s['kv_cache_type']}, max loaded {s['max_loaded_models']}; models on disk {_g(inst['download_bytes'])} GiB.",
+        "",
+        "| model | tier | ctx x slots | weights | KV | graph | total GiB | VRAM | RAM | GPU layers | processor |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for m in inst["models"]:
+        flag = "" if m["fits"] else " **never loads**"
+        lines.append(
+            f"| {m['name']}{flag} | {m['tier']} | {m['num_ctx']} x {m['num_parallel']} | {_g(m['weights'])} | "
+            f"{_g(m['kv'])} | {_g(m['graph'])} | {_g(m['total'])} | {_g(m['vram_used'])} | {_g(m['ram_used'])} | "
+            f"{m['gpu_layers']}/{m['layers_total']} | {m['processor']} |"
+        )
+    hot = inst["hot_set"]
+    lines.append("")
+    if hot["models"]:
+        verdict = "fits" if hot["fits"] else "**does not fit**"
+        lines.append(
+            f"- Hot set ({', '.join(hot['models'])}): {_g(hot['total'])} GiB = weights {_g(hot['weights'])} + "
+            f"KV {_g(hot['kv'])} ({_g(hot['kv_one_slot'])} with one slot) + graph {_g(hot['graph'])} + overhead "
+            f"{_g(hot['overhead'])}; {_g(hot['vram_used'])} GiB in VRAM, {_g(hot['ram_used'])} GiB in RAM: {verdict}."
+        )
+    else:
+        lines.append("- No hot models.")
+    room = inst["room_after_hot"]
+    if inst["warm"]:
+        warm = ", ".join(f"{w['name']} ({'fits' if w['fits_with_hot'] else 'evicts'})" for w in inst["warm"])
+        lines.append(f"- Warm beside the hot set (room {_g(room['ram'])} GiB RAM): {warm}.")
+    if inst["never_fit"]:
+        lines.append(f"- Never loads here: {', '.join(inst['never_fit'])}.")
+    if inst["split_cpu_gpu"]:
+        lines.append(f"- Split CPU/GPU when loaded alone: {', '.join(inst['split_cpu_gpu'])}.")
+    rec = inst["recommendations"]
+    res = rec["resources"]
+    limits = ", ".join(f"{k}: {v}" for k, v in res["limits"].items())
+    lines.append(
+        f"- Recommended: OLLAMA_NUM_PARALLEL={rec['OLLAMA_NUM_PARALLEL']}, "
+        f"OLLAMA_MAX_LOADED_MODELS={rec['OLLAMA_MAX_LOADED_MODELS']}, pod requests memory "
+        f"{res['requests']['memory']}, limits {limits}."
+    )
+    lines.append("")
+    return lines
+
+
+def render_markdown(plans: Sequence[Mapping[str, Any]]) -> str:
+    _check(plans)
+    out: list[str] = []
+    for plan in plans:
+        budget = plan["budget"]
+        errors = sum(1 for p in plan["problems"] if p["severity"] == "error")
+        warnings = sum(1 for p in plan["problems"] if p["severity"] == "warning")
+        out += [
+            f"# Capacity plan: {plan['host']}",
+            "",
+            f"{_hardware_line(plan['hardware'])}. **{errors} errors, {warnings} warnings.**",
+            "",
+            "## Budget",
+            "",
+            "| resource | requested | available | status |",
+            "|---|---:|---:|---|",
+            _budget_row("CPU", budget["cpu"]),
+            _budget_row("Memory", budget["memory"]),
+            _budget_row(f"Disk {budget['disk'].get('device') or ''}".strip(), budget["disk"]),
+        ]
+        standby = budget["standby"]
+        if standby["names"]:
+            names = ", ".join(standby["names"])
+            out.append(_budget_row(f"CPU with standby ({names})", standby["cpu"]))
+            out.append(_budget_row(f"Memory with standby ({names})", standby["memory"]))
+        k = budget["kubelet"]
+        out += [
+            "",
+            f"Kubelet reservations (suggested): kube-reserved cpu {k['kube_reserved']['cpu']}, memory "
+            f"{k['kube_reserved']['memory_gb']} GiB; system-reserved cpu {k['system_reserved']['cpu']}, memory "
+            f"{k['system_reserved']['memory_gb']} GiB; eviction-hard memory.available "
+            f"{k['eviction_hard_memory_gb']} GiB.",
+            "",
+            "## Models",
+            "",
+        ]
+        for name, inst in plan["models"].items():
+            out += _instance_markdown(name, inst)
+        out += ["## Problems", ""]
+        if not plan["problems"]:
+            out.append("None.")
+        for p in plan["problems"]:
+            out.append(f"- **{p['severity'].upper()}** [{p['area']}] {p['message']}")
+            if p.get("fix"):
+                out.append(f"  - fix: {p['fix']}")
+        out.append("")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# SVG charts
+# ---------------------------------------------------------------------------
+
+
+def hbar_chart(
+    title: str,
+    rows: Sequence[tuple[str, Sequence[tuple[float, str, str]]]],
+    lines: Sequence[tuple[float, str, str]] = (),
+    unit: str = "GiB",
+    legend: Sequence[tuple[str, str]] = (),
+    width: int = 1100,
+) -> str:
+    """Horizontal stacked bars. rows: (label, [(value, color, tooltip)]); lines: (value, label, color)."""
+    label_w, right_pad, bar_h, gap, top = 230, 40, 22, 10, 58
+    legend_h = 26 if legend else 0
+    height = top + len(rows) * (bar_h + gap) + 30 + legend_h
+    plot_w = width - label_w - right_pad
+    scale_max = max([sum(v for v, _, _ in segs) for _, segs in rows] + [v for v, _, _ in lines] + [1e-9])
+    scale_max *= 1.05
+
+    def x(value: float) -> float:
+        return label_w + plot_w * value / scale_max
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="10" y="22" class="title">{escape(title)}</text>',
+    ]
+    # grid
+    step = _nice_step(scale_max)
+    tick = 0.0
+    while tick <= scale_max:
+        parts.append(
+            f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{height - 24 - legend_h}" class="grid"/>'
+            f'<text x="{x(tick):.1f}" y="{height - 10 - legend_h}" class="tick">{_n(tick)}</text>'
+        )
+        tick += step
+    parts.append(
+        f'<text x="{width - right_pad}" y="{height - 10 - legend_h}" class="tick" text-anchor="end">{unit}</text>'
+    )
+    for index, (label, segs) in enumerate(rows):
+        y = top + index * (bar_h + gap)
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" class="label" text-anchor="end">{escape(label)}</text>'
+        )
+        start = 0.0
+        for value, color, tip in segs:
+            if value <= 0:
+                continue
+            parts.append(
+                f'<rect x="{x(start):.1f}" y="{y}" width="{max(x(start + value) - x(start), 0.5):.1f}" '
+                f'height="{bar_h}" fill="{color}"><title>{escape(tip)}</title></rect>'
+            )
+            start += value
+        parts.append(
+            f'<text x="{x(start) + 4:.1f}" y="{y + bar_h * 0.7:.1f}" class="value">{_n(round(start, 1))}</text>'
+        )
+    for index, (value, label, color) in enumerate(lines):
+        lx = x(value)
+        parts.append(
+            f'<line x1="{lx:.1f}" y1="{top - 10}" x2="{lx:.1f}" y2="{height - 24 - legend_h}" stroke="{color}" '
+            f'stroke-width="2" stroke-dasharray="6 3"/>'
+            f'<text x="{lx + 3:.1f}" y="{top - 14 - 12 * (index % 2)}" class="marker" fill="{color}">'
+            f"{escape(label)}</text>"
+        )
+    lx = 10.0
+    for name, color in legend:
+        ly = height - 8
+        parts.append(
+            f'<rect x="{lx:.1f}" y="{ly - 10}" width="12" height="12" fill="{color}"/>'
+            f'<text x="{lx + 16:.1f}" y="{ly}" class="legend">{escape(name)}</text>'
+        )
+        lx += 26 + 7.5 * len(name)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _nice_step(maximum: float) -> float:
+    raw = maximum / 8
+    magnitude = 10 ** int(f"{raw:e}".split("e")[1])
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * magnitude:
+            return float(factor * magnitude)
+    return float(10 * magnitude)
+
+
+def _allocation_chart(title: str, budget: Mapping[str, Any], capacity_label: str) -> str:
+    rows = []
+    segs = []
+    for index, item in enumerate(budget["items"]):
+        if item["value"] > 0:
+            segs.append((float(item["value"]), PALETTE[index % len(PALETTE)], f"{item['name']}: {_n(item['value'])}"))
+    rows.append(("allocations", segs))
+    legend = [
+        (f"{i['name']} {_n(i['value'])}", PALETTE[n % len(PALETTE)])
+        for n, i in enumerate(budget["items"])
+        if i["value"]
+    ]
+    color = COLORS["over"] if budget["over_by"] > 0 else COLORS["line"]
+    lines = [(float(budget["available"]), f"{capacity_label} {_n(budget['available'])}", color)]
+    return hbar_chart(title, rows, lines, unit=budget["unit"], legend=legend)
+
+
+def _model_chart(name: str, inst: Mapping[str, Any]) -> str:
+    rows = []
+    for m in inst["models"]:
+        segs = [
+            (m[key] / GIB, COLORS[key], f"{m['name']} {label}: {_g(m[key])} GiB") for key, label in COMPONENTS if m[key]
+        ]
+        rows.append((f"{m['name']} ({m['tier']})", segs))
+    lines = [(inst["memory_limit"] / GIB, f"RAM limit {_g(inst['memory_limit'])}", COLORS["over"])]
+    if inst["vram_total"]:
+        lines.insert(0, (inst["vram_total"] / GIB, f"VRAM {_g(inst['vram_total'])}", COLORS["vram"]))
+    legend = [(label, COLORS[key]) for key, label in COMPONENTS]
+    return hbar_chart(f"Ollama {name}: memory per model, loaded alone (GiB)", rows, lines, legend=legend)
+
+
+def _hot_chart(name: str, inst: Mapping[str, Any]) -> str:
+    hot = inst["hot_set"]
+    items = hot["items"]
+    vram_segs = [
+        (i["vram_used"] / GIB, PALETTE[n % len(PALETTE)], f"{i['name']} VRAM {_g(i['vram_used'])} GiB")
+        for n, i in enumerate(items)
+    ]
+    ram_segs = [
+        (i["ram_used"] / GIB, PALETTE[n % len(PALETTE)], f"{i['name']} RAM {_g(i['ram_used'])} GiB")
+        for n, i in enumerate(items)
+    ]
+    comp_segs = [(hot[key] / GIB, COLORS[key], f"{label}: {_g(hot[key])} GiB") for key, label in COMPONENTS]
+    rows = [("hot set: VRAM", vram_segs), ("hot set: RAM", ram_segs), ("hot set by component", comp_segs)]
+    lines = [(inst["memory_limit"] / GIB, f"RAM limit {_g(inst['memory_limit'])}", COLORS["over"])]
+    if inst["vram_total"]:
+        lines.insert(0, (inst["vram_total"] / GIB, f"VRAM {_g(inst['vram_total'])}", COLORS["vram"]))
+    legend = [(i["name"], PALETTE[n % len(PALETTE)]) for n, i in enumerate(items)]
+    legend += [(label, COLORS[key]) for key, label in COMPONENTS]
+    title = f"Ollama {name}: hot set loaded together at {hot['num_parallel']} parallel slots (GiB)"
+    return hbar_chart(title, rows, lines, legend=legend)
+
+
+# ---------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;max-width:1160px}
+h1{font-size:26px;margin-bottom:4px}h2{margin-top:28px;border-bottom:1px solid #ddd}h3{margin-top:22px}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 7px}
+th{background:#f3f3f3}td.num{text-align:right}.bad{color:#d62728;font-weight:600}.ok{color:#2a7d2a}
+.error{border-left:5px solid #d62728;background:#fdecea;padding:6px 10px;margin:6px 0}
+.warning{border-left:5px solid #e6a700;background:#fff8e1;padding:6px 10px;margin:6px 0}
+.fix{color:#444;font-size:13px;margin-top:3px}.summary{font-size:15px}
+svg.chart{display:block;margin:10px 0;background:#fff;border:1px solid #eee}
+svg .title{font-size:15px;font-weight:600}svg .label,svg .value{font-size:12px}
+svg .tick,svg .legend{font-size:11px;fill:#555}svg .grid{stroke:#e5e5e5}svg .marker{font-size:12px;font-weight:600}
+"""
+
+
+def _td(value: str, cls: str = "") -> str:
+    return f'<td class="{cls}">{escape(value)}</td>' if cls else f"<td>{escape(value)}</td>"
+
+
+def _budget_html(label: str, budget: Mapping[str, Any]) -> str:
+    over = budget["over_by"]
+    status = f"over by {_n(over)} {budget['unit']}" if over > 0 else "ok"
+    return (
+        "<tr>"
+        + _td(label)
+        + _td(f"{_n(budget['requested'])} {budget['unit']}", "num")
+        + _td(f"{_n(budget['available'])} {budget['unit']}", "num")
+        + _td(status, "bad" if over > 0 else "ok")
+        + "</tr>"
+    )
+
+
+def _instance_html(name: str, inst: Mapping[str, Any]) -> list[str]:
+    s = inst["settings"]
+    vram = f"{_g(inst['vram_total'])} GiB VRAM" if inst["gpus"] else "CPU only"
+    out = [
+        f"<h3>Ollama {escape(name)}: {_g(inst['memory_limit'])} GiB RAM, {escape(vram)}</h3>",
+        f"<p>OLLAMA_NUM_PARALLEL={s['num_parallel']}, default num_ctx {s['default_num_ctx']}, KV cache "
+        f"{escape(str(s['kv_cache_type']))}, max loaded {s['max_loaded_models']}; models on disk "
+        f"{_g(inst['download_bytes'])} GiB.</p>",
+        _model_chart(name, inst),
+    ]
+    if inst["hot_set"]["models"]:
+        out.append(_hot_chart(name, inst))
+    head = (
+        "model",
+        "tier",
+        "ctx x slots",
+        "weights",
+        "KV",
+        "graph",
+        "total GiB",
+        "VRAM",
+        "RAM",
+        "GPU layers",
+        "processor",
+    )
+    out.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>")
+    for m in inst["models"]:
+        out.append(
+            "<tr>"
+            + _td(m["name"] + ("" if m["fits"] else " (never loads)"), "" if m["fits"] else "bad")
+            + _td(m["tier"])
+            + _td(f"{m['num_ctx']} x {m['num_parallel']}", "num")
+            + "".join(_td(_g(m[k]), "num") for k in ("weights", "kv", "graph", "total", "vram_used", "ram_used"))
+            + _td(f"{m['gpu_layers']}/{m['layers_total']}", "num")
+            + _td(m["processor"])
+            + "</tr>"
+        )
+    out.append("</table>")
+    rec = inst["recommendations"]
+    res = rec["resources"]
+    limits = ", ".join(f"{k}: {v}" for k, v in res["limits"].items())
+    out.append(
+        f"<p><b>Recommended:</b> OLLAMA_NUM_PARALLEL={escape(rec['OLLAMA_NUM_PARALLEL'])}, "
+        f"OLLAMA_MAX_LOADED_MODELS={escape(rec['OLLAMA_MAX_LOADED_MODELS'])}; pod requests memory "
+        f"{escape(res['requests']['memory'])}, limits {escape(limits)}.</p>"
+    )
+    return out
+
+
+def render_html(plans: Sequence[Mapping[str, Any]]) -> str:
+    """One self-contained page (inline CSS and SVG, no scripts or external assets)."""
+    _check(plans)
+    hosts = ", ".join(str(p["host"]) for p in plans)
+    body: list[str] = []
+    for plan in plans:
+        budget = plan["budget"]
+        errors = sum(1 for p in plan["problems"] if p["severity"] == "error")
+        warnings = sum(1 for p in plan["problems"] if p["severity"] == "warning")
+        body += [
+            f"<h1>Capacity plan: {escape(str(plan['host']))}</h1>",
+            f'<p class="summary">{escape(_hardware_line(plan["hardware"]))}. '
+            f'<span class="{"bad" if errors else "ok"}">{errors} errors</span>, {warnings} warnings.</p>',
+            "<h2>Budget</h2>",
+            "<table><tr><th>resource</th><th>requested</th><th>available</th><th>status</th></tr>",
+            _budget_html("CPU", budget["cpu"]),
+            _budget_html("Memory", budget["memory"]),
+            _budget_html(f"Disk {budget['disk'].get('device') or ''}".strip(), budget["disk"]),
+        ]
+        standby = budget["standby"]
+        if standby["names"]:
+            names = ", ".join(standby["names"])
+            body.append(_budget_html(f"CPU with standby ({names})", standby["cpu"]))
+            body.append(_budget_html(f"Memory with standby ({names})", standby["memory"]))
+        body.append("</table>")
+        body.append(_allocation_chart("CPU: allocations against cores", budget["cpu"], "cores"))
+        body.append(_allocation_chart("Memory: allocations against RAM (GiB)", budget["memory"], "RAM"))
+        if budget["disk"]["items"]:
+            body.append(_allocation_chart("Disk: volumes and reservations (GiB)", budget["disk"], "disk"))
+        k = budget["kubelet"]
+        body.append(
+            f"<p>Kubelet reservations (suggested): kube-reserved cpu {k['kube_reserved']['cpu']}, memory "
+            f"{k['kube_reserved']['memory_gb']} GiB; system-reserved cpu {k['system_reserved']['cpu']}, memory "
+            f"{k['system_reserved']['memory_gb']} GiB; eviction-hard memory.available "
+            f"{k['eviction_hard_memory_gb']} GiB.</p>"
+        )
+        body.append("<h2>Models</h2>")
+        for name, inst in plan["models"].items():
+            body += _instance_html(name, inst)
+        body.append("<h2>Problems</h2>")
+        if not plan["problems"]:
+            body.append("<p>None.</p>")
+        for p in plan["problems"]:
+            body.append(
+                f'<div class="{escape(p["severity"])}"><b>{escape(p["severity"].upper())}</b> '
+                f"[{escape(p['area'])}] {escape(p['message'])}"
+                + (f'<div class="fix">fix: {escape(p["fix"])}</div>' if p.get("fix") else "")
+                + "</div>"
+            )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
+        f"<title>Capacity plan: {escape(hosts)}</title><style>{_CSS}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+def render_json(plans: Sequence[Mapping[str, Any]]) -> str:
+    _check(plans)
+    return json.dumps({"plans": list(plans)}, indent=2, sort_keys=True) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------
+
+FILE_NAMES = {"markdown": "report.md", "html": "report.html", "json": "report.json"}
+
+
+def render_all(plans: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    return {"markdown": render_markdown(plans), "html": render_html(plans), "json": render_json(plans)}
+
+
+def write_reports(dest: str, contents: Mapping[str, str], check_mode: bool = False) -> tuple[bool, dict[str, str]]:
+    """Write each file whose content differs; returns (changed, {kind: path})."""
+    files = {kind: os.path.join(dest, name) for kind, name in FILE_NAMES.items()}
+    changed = False
+    if not check_mode:
+        os.makedirs(dest, exist_ok=True)
+    for kind, path in files.items():
+        text = contents[kind]
+        try:
+            with open(path, encoding="utf-8") as handle:
+                if handle.read() == text:
+                    continue
+        except (FileNotFoundError, UnicodeDecodeError):
+            pass
+        changed = True
+        if check_mode:
+            continue
+        fd, tmp = tempfile.mkstemp(dir=dest, prefix=".report-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    return changed, files
