@@ -376,7 +376,9 @@ def summary(tree: Mapping[str, Any]) -> dict[str, Any]:
     """The four numbers the capacity planner budgets against, from a full fact tree.
 
     ``cpu_cores`` is what Kubernetes schedules: logical CPUs (threads). Free disk is counted
-    once per filesystem, however many storage paths share it.
+    once per filesystem, however many storage paths share it. GPUs without a known memory
+    size (found by lspci before the driver is installed) are left out: nothing can be planned
+    on them yet.
     """
     disks: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -396,7 +398,10 @@ def summary(tree: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "cpu_cores": tree["cpu"]["threads"],
         "memory_gb": tree["memory"]["total_gb"],
-        "gpus": [{"name": g["name"], "memory_mib": g.get("memory_mib")} for g in tree.get("gpus", [])],
+        # A GPU whose memory is unknown (seen by lspci, no driver yet) cannot be budgeted.
+        "gpus": [
+            {"name": g["name"], "memory_mib": g["memory_mib"]} for g in tree.get("gpus", []) if g.get("memory_mib")
+        ],
         "disks": disks,
     }
 

@@ -300,9 +300,11 @@ class TestTrees:
         tree = {
             "cpu": {"threads": 8},
             "memory": {"total_gb": 31.3},
-            "gpus": [],
+            "gpus": [{"name": "NVIDIA GeForce RTX 3050", "memory_mib": None}],
             "storage": [dict(usage, path="/var/lib/longhorn"), dict(usage, path="/srv")],
         }
         assert hw.summary(tree)["disks"] == [
             {"device": "vda", "size_gb": 100.0, "free_gb": 50.0, "mount": "/var/lib/longhorn"}
         ]
+        # lspci saw the GPU but its memory is unknown until the driver runs: nothing to plan on.
+        assert hw.summary(tree)["gpus"] == []
