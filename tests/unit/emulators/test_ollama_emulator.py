@@ -1,0 +1,207 @@
+"""Faithfulness of the Ollama API emulator (tests/emulators/ollama, a test double).
+
+The official ``ollama`` Python client from PyPI must list, show, pull (streaming),
+delete, copy, create, chat, generate and ps against it, and see Ollama's error
+shapes and status codes. Fault injection is checked here too.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ollama
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "emulators" / "ollama"))
+import ollama_emulator as emu
+
+
+@pytest.fixture
+def server() -> Iterator[emu.EmulatorServer]:
+    srv = emu.EmulatorServer()
+    srv.start_background()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture
+def client(server: emu.EmulatorServer) -> ollama.Client:
+    return ollama.Client(host=server.url)
+
+
+def control(server: emu.EmulatorServer, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(server.url + "/_emulator/" + path, data=data, method="POST" if data else "GET")
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+
+
+def test_pull_streams_real_progress_and_list_shows_it(client: ollama.Client) -> None:
+    statuses = [p.status for p in client.pull("llama3.2:1b", stream=True)]
+    assert statuses[0] == "pulling manifest"
+    assert statuses[-3:] == ["verifying sha256 digest", "writing manifest", "success"]
+    layers = [p for p in client.pull("llama3.2:1b", stream=True) if p.digest]
+    assert all(p.total and p.completed == p.total for p in layers[-4:])
+    models = client.list().models
+    assert [m.model for m in models] == ["llama3.2:1b"]
+    assert models[0].size == 1_321_098_329 and len(models[0].digest or "") == 64
+    assert models[0].details and models[0].details.quantization_level == "Q8_0"
+
+
+def test_aliases_share_the_manifest_digest(client: ollama.Client) -> None:
+    client.pull("llama3.1")
+    client.pull("llama3.1:8b")
+    digests = {m.model: m.digest for m in client.list().models}
+    assert set(digests) == {"llama3.1:latest", "llama3.1:8b"}
+    assert digests["llama3.1:latest"] == digests["llama3.1:8b"]
+
+
+def test_show_copy_create_delete(client: ollama.Client) -> None:
+    client.pull("tinyllama")
+    shown = client.show("TinyLlama:latest")
+    assert shown.capabilities == ["completion"]
+    assert shown.modelinfo and shown.modelinfo["general.architecture"] == "llama"
+    client.copy("tinyllama", "tiny-copy")
+    digests = {m.model: m.digest for m in client.list().models}
+    assert digests["tiny-copy:latest"] == digests["tinyllama:latest"]
+    list(
+        client.create(
+            model="tiny-long", from_="tinyllama", parameters={"num_ctx": 8192}, system="Be brief.", stream=True
+        )
+    )
+    created = client.show("tiny-long")
+    assert (
+        "num_ctx" in (created.parameters or "")
+        and created.details
+        and created.details.parent_model == "tinyllama:latest"
+    )
+    first = {m.model: m.digest for m in client.list().models}["tiny-long:latest"]
+    client.create(model="tiny-long", from_="tinyllama", parameters={"num_ctx": 8192}, system="Be brief.")
+    assert {m.model: m.digest for m in client.list().models}["tiny-long:latest"] == first  # create is deterministic
+    client.delete("tiny-copy")
+    assert "tiny-copy:latest" not in {m.model for m in client.list().models}
+
+
+def test_errors_have_ollama_shapes_and_codes(client: ollama.Client, server: emu.EmulatorServer) -> None:
+    with pytest.raises(ollama.ResponseError) as err:
+        client.show("nope")
+    assert (err.value.status_code, err.value.error) == (404, "model 'nope' not found")
+    with pytest.raises(ollama.ResponseError) as err:
+        client.delete("nope")
+    assert err.value.status_code == 404
+    with pytest.raises(ollama.ResponseError) as err:
+        client.pull("nope:13b")  # stream=False: the error becomes HTTP 500
+    assert (err.value.status_code, err.value.error) == (500, "pull model manifest: file does not exist")
+    with pytest.raises(ollama.ResponseError) as err:
+        list(client.pull("nope:13b", stream=True))  # streaming: HTTP 200, then an error line
+    assert err.value.error == "pull model manifest: file does not exist"
+    with pytest.raises(ollama.ResponseError) as err:
+        client.pull("bad name")
+    assert (err.value.status_code, err.value.error) == (400, "invalid model name")
+    with pytest.raises(ollama.ResponseError) as err:
+        client.chat(model="nope", messages=[{"role": "user", "content": "hi"}])
+    assert err.value.status_code == 404 and "try pulling it first" in err.value.error
+
+
+def test_chat_generate_and_keep_alive(client: ollama.Client) -> None:
+    client.pull("llama3.2:1b")
+    reply = client.chat(model="llama3.2:1b", messages=[{"role": "user", "content": "Say hello"}])
+    assert reply.message.content and reply.eval_count and reply.eval_count > 0
+    assert reply.eval_duration and reply.prompt_eval_duration
+    chunks = list(client.generate(model="llama3.2:1b", prompt="Say hello", stream=True))
+    assert chunks[-1].done and chunks[-1].eval_count == len(chunks) - 1
+    assert client.ps().models[0].expires_at.year < 2200  # type: ignore[union-attr]
+    assert client.generate(model="llama3.2:1b", keep_alive=-1).done_reason == "load"
+    assert client.ps().models[0].expires_at.year > 2200  # type: ignore[union-attr]
+    client.generate(model="llama3.2:1b", prompt="again")  # no keep_alive: the value stays
+    assert client.ps().models[0].expires_at.year > 2200  # type: ignore[union-attr]
+    assert client.generate(model="llama3.2:1b", keep_alive=0).done_reason == "unload"
+    assert client.ps().models == []
+
+
+def test_keep_alive_expiry_removes_runner(client: ollama.Client) -> None:
+    client.pull("llama3.2:1b")
+    client.generate(model="llama3.2:1b", keep_alive="50ms")
+    assert [m.model for m in client.ps().models] == ["llama3.2:1b"]
+    time.sleep(0.1)
+    assert client.ps().models == []
+
+
+def test_embedding_model_loads_through_embed_only(client: ollama.Client) -> None:
+    client.pull("nomic-embed-text")
+    with pytest.raises(ollama.ResponseError) as err:
+        client.generate(model="nomic-embed-text")
+    assert err.value.status_code == 400 and "does not support generate" in err.value.error
+    assert client.embed(model="nomic-embed-text", input="hello").embeddings
+    assert [m.model for m in client.ps().models] == ["nomic-embed-text:latest"]
+
+
+def test_publish_changes_the_digest(client: ollama.Client, server: emu.EmulatorServer) -> None:
+    client.pull("mistral:7b")
+    before = client.list().models[0].digest
+    control(server, "publish", {"model": "mistral:7b"})
+    statuses = [p.status for p in client.pull("mistral:7b", stream=True)]
+    assert "removing unused layers" in statuses
+    assert client.list().models[0].digest != before
+
+
+def test_dropped_connection_resumes_partial_blobs(client: ollama.Client, server: emu.EmulatorServer) -> None:
+    control(server, "faults", {"kind": "drop", "endpoint": "/api/pull", "after_bytes": 600})
+    with pytest.raises((httpx_errors(), ollama.ResponseError)):
+        list(client.pull("llama3.1:8b", stream=True))
+    progress = [p for p in client.pull("llama3.1:8b", stream=True) if p.digest]
+    assert progress[0].completed and progress[0].completed > 0  # resumed, not from zero
+    assert client.list().models[0].model == "llama3.1:8b"
+
+
+def httpx_errors() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError
+
+
+def test_status_disk_full_and_stats(client: ollama.Client, server: emu.EmulatorServer) -> None:
+    control(server, "faults", {"kind": "status", "endpoint": "/api/tags", "status": 500, "message": "boom"})
+    with pytest.raises(ollama.ResponseError) as err:
+        client.list()
+    assert (err.value.status_code, err.value.error) == (500, "boom")
+    control(server, "faults", {"kind": "disk_full", "endpoint": "/api/pull", "after_bytes": 10})
+    with pytest.raises(ollama.ResponseError) as err:
+        list(client.pull("tinyllama", stream=True))
+    assert "no space left on device" in err.value.error
+    stats = control(server, "stats")["requests"]
+    assert stats["GET /api/tags"] == 1 and stats["POST /api/pull"] == 1
+
+
+def test_two_instances_are_independent() -> None:
+    a, b = emu.EmulatorServer(), emu.EmulatorServer()
+    for srv in (a, b):
+        srv.start_background()
+    try:
+        ollama.Client(host=a.url).pull("tinyllama")
+        assert ollama.Client(host=b.url).list().models == []
+        assert a.url != b.url
+    finally:
+        for srv in (a, b):
+            srv.shutdown()
+            srv.server_close()
+
+
+def test_pull_uses_chunked_ndjson(server: emu.EmulatorServer) -> None:
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(str(host), int(port))
+    conn.request("POST", "/api/pull", body=json.dumps({"model": "tinyllama"}))
+    response = conn.getresponse()
+    assert response.getheader("Content-Type") == "application/x-ndjson"
+    assert response.getheader("Transfer-Encoding") == "chunked"
+    assert response.getheader("X-Ollama-Emulator") == "1"
+    lines = response.read().splitlines()
+    assert json.loads(lines[-1]) == {"status": "success"}
