@@ -463,7 +463,7 @@ def estimate(
     layers holds MinimumMemory plus one spare layer; layers go from the last to
     the first while ``free > overhead + used + graph + layer``; the output layer
     goes last; the full graph is charged only when every layer fits. On CPU
-    only, the total is weights plus KV (no graph, no minimum).
+    only, the total is weights, KV, the full graph and the spare layer.
     """
     ctx = min(num_ctx, spec.context_length)
     ctx_total = ctx * num_parallel  # "context *= numParallel" in GraphSize
@@ -523,11 +523,13 @@ def estimate(
         if count > 0:
             allocations[gpu] += graph
     if placed == 0:
-        # CPU only (or no layer fits): weights and KV in RAM, nothing else counted.
+        # CPU only (or no layer fits): Ollama runs the same estimate against system memory, a
+        # "device" without MinimumMemory, so the spare layer and the full graph stay (an
+        # "offload library=cpu" log line: required.full = weights + KV + graph.full + one layer).
         vram = 0
-        graph = 0
-        overhead = 0
-        total = spec.repeating_bytes + kv_total + output
+        graph = graph_full
+        overhead = buffer_layer
+        total = buffer_layer + spec.repeating_bytes + kv_total + output + graph_full
     else:
         vram = sum(allocations[g] for g, c in enumerate(counts) if c > 0)
         overhead = sum(minimum_memory + buffer_layer for c in counts if c > 0)

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Replay tests/unit/data/ground_truth.yml through the capacity planner's estimator.
+
+Prints, for every published measurement, what the planner predicts and the
+relative error; exits 1 when any error is above the table's tolerance (10 %).
+
+    source scripts/lib.sh; ensure_venv
+    python benchmarks/capacity_accuracy.py            # table
+    python benchmarks/capacity_accuracy.py --json     # machine-readable
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = ROOT / "tests" / "unit" / "data" / "ground_truth.yml"
+# The repository is the collection; its parent chain .cache/collections makes the import work.
+sys.path.insert(0, str(ROOT / ".cache" / "collections"))
+
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity import (
+    GIB,
+    MIB,
+    build_catalog,
+    estimate,
+)
+
+# measured key -> (Estimate attribute, unit in bytes)
+FIELDS: dict[str, tuple[str, int]] = {
+    "total_gib": ("total", GIB),
+    "vram_gib": ("vram_used", GIB),
+    "kv_mib": ("kv", MIB),
+    "graph_full_mib": ("graph_full", MIB),
+    "graph_partial_mib": ("graph_partial", MIB),
+    "nonrepeating_mib": ("nonrepeating", MIB),
+    "gpu_layers": ("gpu_layers", 1),
+}
+
+
+def load(path: Path = TABLE) -> tuple[float, list[dict[str, Any]]]:
+    """The tolerance and the rows, with series expanded into rows."""
+    data = yaml.safe_load(path.read_text())
+    rows = list(data.get("rows", []))
+    for series in data.get("series", []):
+        for model, num_ctx, total, vram in series["points"]:
+            measured = {"total_gib": total}
+            if vram is not None:
+                measured["vram_gib"] = vram
+            rows.append(
+                {
+                    "id": f"{series['id']}-{model}-{num_ctx}",
+                    "source": series["source"],
+                    "model": model,
+                    "num_ctx": num_ctx,
+                    "num_parallel": series["num_parallel"],
+                    "kv_cache_type": series["kv_cache_type"],
+                    "gpu_free_gib": series["gpu_free_gib"],
+                    "measured": measured,
+                }
+            )
+    return float(data["tolerance"]), rows
+
+
+def evaluate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One result per measured value: id, field, measured, predicted, error (relative)."""
+    extra = [r["catalog_row"] for r in rows if r.get("catalog_row")]
+    catalog = build_catalog(extra)
+    results = []
+    for row in rows:
+        spec = catalog[row["model"]]
+        result = estimate(
+            spec,
+            num_ctx=int(row["num_ctx"]),
+            num_parallel=int(row["num_parallel"]),
+            kv_cache_type=str(row["kv_cache_type"]),
+            gpu_free=[int(g * GIB) for g in row["gpu_free_gib"]],
+        )
+        values = {**result.as_dict(), "nonrepeating": spec.output_bytes}
+        for key, measured in row["measured"].items():
+            attribute, unit = FIELDS[key]
+            predicted = values[attribute] / unit
+            error = (predicted - measured) / measured
+            results.append(
+                {
+                    "id": row["id"],
+                    "field": key,
+                    "measured": measured,
+                    "predicted": round(predicted, 3),
+                    "error": error,
+                    "source": row["source"],
+                }
+            )
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+    tolerance, rows = load()
+    results = evaluate(rows)
+    worst = max(abs(r["error"]) for r in results)
+    mean = sum(abs(r["error"]) for r in results) / len(results)
+    within_goal = sum(1 for r in results if abs(r["error"]) <= 0.05)
+    failed = [r for r in results if abs(r["error"]) > tolerance]
+    if args.json:
+        print(json.dumps({"results": results, "max_error": worst, "mean_abs_error": mean}, indent=2))
+    else:
+        print(f"{'row':<44} {'field':<18} {'measured':>9} {'predicted':>10} {'error':>8}")
+        for r in results:
+            mark = "  FAIL" if abs(r["error"]) > tolerance else ""
+            print(
+                f"{r['id']:<44} {r['field']:<18} {r['measured']:>9g} {r['predicted']:>10.3f} "
+                f"{100 * r['error']:>+7.1f}%{mark}"
+            )
+        print(
+            f"\n{len(results)} values from {len(rows)} rows: max |error| {100 * worst:.1f} %, "
+            f"mean {100 * mean:.1f} %, {within_goal} within 5 %, {len(failed)} above {100 * tolerance:.0f} %"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,385 @@
+"""Unit tests for the capacity planner (_capacity): formulas, the example inventory, bad input."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity as cap
+from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import CATALOG
+
+GIB = cap.GIB
+MIB = cap.MIB
+ROOT = Path(__file__).resolve().parents[4]
+DESIGN_MODELS = (
+    "llama3.1:8b",
+    "qwen2.5-coder:14b",
+    "mistral:7b",
+    "devstral:24b",
+    "qwen2.5-coder:32b",
+    "deepseek-r1:14b",
+    "deepseek-r1:32b",
+    "llama3.3:70b",
+    "qwen2.5:72b",
+    "codellama:70b",
+    "llama3.2:3b",
+    "llama3.2:1b",
+)
+
+
+def example_inputs() -> dict[str, Any]:
+    """The example inventory's variables, as the preflight role passes them."""
+    stack = yaml.safe_load((ROOT / "inventories/example/group_vars/all/stack.yml").read_text())
+    host = yaml.safe_load((ROOT / "inventories/example/host_vars/ai-server.yml").read_text())
+    return {
+        "host": "ai-server",
+        "hardware": host["preflight_declared_hardware"],
+        "allocations": stack["aistack_allocations"],
+        "standby_allocations": stack["aistack_standby_allocations"],
+        "volumes": stack["aistack_volumes"],
+        "disk_reserved_gb": stack["aistack_disk_reserved_gb"],
+        "ollama_env": stack["aistack_ollama_env"],
+        "models": stack["aistack_models"],
+    }
+
+
+@pytest.fixture(scope="module")
+def example_plan() -> dict[str, Any]:
+    return cap.build_plan(**example_inputs())
+
+
+@pytest.fixture(scope="module")
+def catalog() -> dict[str, cap.ModelSpec]:
+    return cap.build_catalog()
+
+
+# ---------------------------------------------------------------------------
+# Catalog
+# ---------------------------------------------------------------------------
+
+
+def test_catalog_covers_the_design_models_with_sources(catalog: dict[str, cap.ModelSpec]) -> None:
+    for name in DESIGN_MODELS:
+        spec = catalog[name]
+        assert spec.source, name
+        assert spec.size_bytes > 10**9 or (name == "llama3.2:1b" and spec.size_bytes > 10**8)
+        assert spec.context_length >= 16384
+        assert spec.head_count % spec.head_count_kv == 0
+
+
+def test_catalog_rows_carry_every_required_field() -> None:
+    for row in CATALOG:
+        for field in (*cap.REQUIRED_FIELDS, "quantization", "parameters", "source", "unverified"):
+            assert field in row, (row["name"], field)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("llama3.1:8b", "llama3.1:8b"),
+        ("llama3.1", "llama3.1:latest"),
+        ("library/Mistral:7B", "mistral:7b"),
+        ("registry.ollama.ai/library/qwen2.5:72b", "qwen2.5:72b"),
+        ("hf.co/bartowski/X-GGUF:Q4_K_M", "hf.co/bartowski/x-gguf:q4_k_m"),
+    ],
+)
+def test_normalise_model_name(name: str, expected: str) -> None:
+    assert cap.normalise_model_name(name) == expected
+
+
+def test_tensor_split_matches_the_measured_llama31_blob(catalog: dict[str, cap.ModelSpec]) -> None:
+    spec = catalog["llama3.1:8b"]
+    # research notes section 4: repeating 4,186,439,680 B, non-repeating 411.0 MiB
+    assert spec.repeating_bytes == pytest.approx(4_186_439_680, rel=0.001)
+    assert spec.output_bytes / MIB == pytest.approx(411.0, abs=0.05)
+    assert spec.kv_bytes_per_token() == 128 * 1024
+
+
+def test_extra_row_overrides_and_defaults_head_dim() -> None:
+    row = {
+        "name": "tiny:1b",
+        "size_bytes": 800_000_000,
+        "architecture": "qwen2",
+        "block_count": 24,
+        "head_count": 14,
+        "head_count_kv": 2,
+        "embedding_length": 896,
+        "vocab_size": 151_936,
+        "context_length": 32768,
+    }
+    catalog = cap.build_catalog([row, {**CATALOG[0], "size_bytes": 2_000_000_000}])
+    assert catalog["tiny:1b"].key_length == 64  # E / H
+    assert catalog["tiny:1b"].source.startswith("aistack_model_catalog_extra")
+    assert catalog["llama3.2:1b"].size_bytes == 2_000_000_000
+
+
+# ---------------------------------------------------------------------------
+# Formulas
+# ---------------------------------------------------------------------------
+
+
+def test_kv_cache_is_context_times_parallel_times_layers_heads_dims_bytes(catalog: dict[str, cap.ModelSpec]) -> None:
+    spec = catalog["qwen2.5-coder:14b"]
+    for kv_type, bpe in (("f16", 2), ("q8_0", 1), ("q4_0", 0.5)):
+        result = cap.estimate(spec, 4096, 16, kv_type)
+        assert result.kv == 4096 * 16 * 48 * 8 * (128 + 128) * bpe
+        assert result.ctx_total == 65536
+
+
+def test_num_ctx_is_capped_at_the_model_maximum(catalog: dict[str, cap.ModelSpec]) -> None:
+    result = cap.estimate(catalog["codellama:70b"], 262144, 1)
+    assert result.num_ctx == 16384
+
+
+def test_llama_graph_formula_worked_example(catalog: dict[str, cap.ModelSpec]) -> None:
+    spec = catalog["llama3.1:8b"]
+    partial, full = cap.graph_size(spec, 8192, 512, 0)
+    assert full / MIB == pytest.approx(560.0, abs=0.01)
+    assert partial / MIB == pytest.approx(677.5, abs=0.05)
+
+
+def test_unknown_architecture_uses_the_gqa_fallback() -> None:
+    row = {**CATALOG[3], "name": "odd:7b", "architecture": "mamba9"}
+    spec = cap.build_catalog([row])["odd:7b"]
+    partial, full = cap.graph_size(spec, 8192, 512, 6 * 1000)
+    assert partial == full == (32 // 8) * 6000 // 6
+
+
+def test_full_offload_total_is_minimum_buffer_weights_kv_graph(catalog: dict[str, cap.ModelSpec]) -> None:
+    spec = catalog["llama3.1:8b"]
+    result = cap.estimate(spec, 2048, 4, "f16", [int(13.7 * GIB)])
+    kv_layer = result.kv // 32
+    expected = (
+        cap.GPU_MINIMUM_MEMORY
+        + spec.layer_bytes
+        + kv_layer
+        + 32 * (spec.layer_bytes + kv_layer)
+        + spec.output_bytes
+        + result.graph_full
+    )
+    assert result.total == expected
+    assert result.fits_vram and result.processor == "100% GPU"
+    assert result.total / GIB == pytest.approx(6.5, abs=0.06)
+
+
+def test_partial_offload_puts_the_rest_in_ram(catalog: dict[str, cap.ModelSpec]) -> None:
+    spec = catalog["llama3.3:70b"]
+    result = cap.estimate(spec, 8192, 1, "f16", [8 * GIB])
+    assert 0 < result.gpu_layers < result.layers_total
+    assert result.vram_used <= 8 * GIB
+    assert result.ram_used == result.total - result.vram_used
+    assert result.graph == result.graph_partial
+    assert result.processor.endswith("CPU/GPU")
+
+
+def test_cpu_only_has_no_gpu_minimum(catalog: dict[str, cap.ModelSpec]) -> None:
+    spec = catalog["llama3.1:8b"]
+    cpu = cap.estimate(spec, 8192, 1, "f16", [])
+    assert cpu.vram_used == 0 and cpu.gpu_layers == 0
+    assert cpu.processor == "100% CPU"
+    assert (
+        cpu.total
+        == spec.layer_bytes + cpu.kv // 32 + spec.repeating_bytes + cpu.kv + spec.output_bytes + cpu.graph_full
+    )
+
+
+def test_gpu_overhead_reduces_the_layers_that_fit(catalog: dict[str, cap.ModelSpec]) -> None:
+    spec = catalog["qwen2.5-coder:32b"]
+    plain = cap.estimate(spec, 4096, 1, "f16", [16 * GIB])
+    reserved = cap.estimate(spec, 4096, 1, "f16", [16 * GIB], gpu_overhead=4 * GIB)
+    assert reserved.gpu_layers < plain.gpu_layers
+
+
+def test_two_gpus_use_the_partial_graph(catalog: dict[str, cap.ModelSpec]) -> None:
+    spec = catalog["llama3.1:8b"]
+    result = cap.estimate(spec, 8192, 1, "f16", [24 * GIB, 24 * GIB])
+    assert result.graph == result.graph_partial
+    assert len([a for a in result.gpu_allocations if a]) == 2
+
+
+@pytest.mark.parametrize(("vram_gib", "expected"), [(8, 4096), (22.9, 4096), (24, 32768), (46, 32768), (80, 262144)])
+def test_default_num_ctx_follows_the_vram_tiers(vram_gib: float, expected: int) -> None:
+    assert cap.default_num_ctx(int(vram_gib * GIB)) == expected
+
+
+def test_quantised_kv_needs_flash_attention() -> None:
+    assert cap.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0"}).effective_kv_type() == "f16"
+    on = cap.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_FLASH_ATTENTION": "1"})
+    assert on.effective_kv_type() == "q8_0"
+    # envconfig: an unparsable boolean means true
+    assert cap.parse_settings({"OLLAMA_FLASH_ATTENTION": "yes please"}).flash_attention is True
+    assert cap.parse_settings({"OLLAMA_FLASH_ATTENTION": "false"}).flash_attention is False
+
+
+def test_max_loaded_models_default_is_three_per_gpu() -> None:
+    settings = cap.parse_settings({})
+    assert settings.loaded_limit(0) == 3 and settings.loaded_limit(2) == 6
+    assert settings.num_parallel == 1
+
+
+def test_kubelet_reservation_tiers() -> None:
+    result = cap.kubelet_reservations(40, 96)
+    # 6 % + 1 % + 2 x 0.5 % + 36 x 0.25 % of a core; 25 % of 4 + 20 % of 4 + 10 % of 8 + 6 % of 80 GiB
+    assert result["kube_reserved"]["cpu"] == pytest.approx(0.17)
+    assert result["kube_reserved"]["memory_gb"] == pytest.approx(7.4)
+
+
+# ---------------------------------------------------------------------------
+# The example inventory (the design's numbers)
+# ---------------------------------------------------------------------------
+
+
+def _problems(plan: dict[str, Any], area: str, severity: str) -> list[str]:
+    return [p["message"] for p in plan["problems"] if p["area"] == area and p["severity"] == severity]
+
+
+def test_example_cpu_overcommit_48_of_40(example_plan: dict[str, Any]) -> None:
+    cpu = example_plan["budget"]["cpu"]
+    assert (cpu["requested"], cpu["available"], cpu["over_by"]) == (48, 40, 8)
+    [message] = _problems(example_plan, "budget/cpu", "error")
+    assert "48 cores" in message and "40" in message and "over by 8" in message
+
+
+def test_example_memory_overcommit_112_of_96(example_plan: dict[str, Any]) -> None:
+    memory = example_plan["budget"]["memory"]
+    assert (memory["requested"], memory["available"], memory["over_by"]) == (112, 96, 16)
+    [message] = _problems(example_plan, "budget/memory", "error")
+    assert "112 GiB" in message and "96 GiB" in message and "over by 16" in message
+
+
+def test_example_standby_scenario(example_plan: dict[str, Any]) -> None:
+    standby = example_plan["budget"]["standby"]
+    assert standby["cpu"]["requested"] == 68 and standby["memory"]["requested"] == 176
+    assert _problems(example_plan, "budget/standby", "warning")
+
+
+def test_example_disk_fits_exactly_but_longhorn_warns(example_plan: dict[str, Any]) -> None:
+    disk = example_plan["budget"]["disk"]
+    assert disk["requested"] == 1000 and disk["over_by"] == 0
+    assert any("Longhorn" in m for m in _problems(example_plan, "budget/disk", "warning"))
+
+
+def test_example_70b_models_do_not_fit_in_vram(example_plan: dict[str, Any]) -> None:
+    models = {m["name"]: m for m in example_plan["models"]["primary"]["models"]}
+    vram = 8192 * MIB
+    for name in ("llama3.3:70b", "qwen2.5:72b", "codellama:70b"):
+        model = models[name]
+        assert not model["fits_vram"]
+        assert model["gpu_layers"] < model["layers_total"]
+        assert model["total"] > vram
+        assert model["ram_used"] > 0 and model["vram_used"] <= vram
+        assert model["fits"]  # ... but they load, from RAM
+    split = " ".join(_problems(example_plan, "models/primary", "warning"))
+    assert "llama3.3:70b 0/81 layers on GPU" in split
+
+
+def test_example_hot_set_kv_at_16_slots(example_plan: dict[str, Any], catalog: dict[str, cap.ModelSpec]) -> None:
+    hot = example_plan["models"]["primary"]["hot_set"]
+    assert hot["models"] == ["qwen2.5-coder:14b", "llama3.1:8b", "mistral:7b"]
+    assert hot["num_parallel"] == 16
+    # 8 GiB VRAM -> default num_ctx 4096; KV per token: 192 KiB + 128 KiB + 128 KiB
+    expected = 4096 * 16 * (192 + 128 + 128) * 1024
+    assert hot["kv"] == expected == 28 * GIB
+    assert hot["kv_one_slot"] * 16 == hot["kv"]
+    [warning] = [m for m in _problems(example_plan, "models/primary", "warning") if "multiplies" in m]
+    assert "28.0 GiB" in warning and "multiplies its KV cache by 16" in warning
+    assert hot["fits"] and hot["ram_used"] <= 80 * GIB
+
+
+def test_example_recommendations(example_plan: dict[str, Any]) -> None:
+    rec = example_plan["models"]["primary"]["recommendations"]
+    assert 1 <= int(rec["OLLAMA_MAX_LOADED_MODELS"]) < 8
+    assert rec["resources"]["limits"]["nvidia.com/gpu"] == 1
+    assert any("OLLAMA_MAX_LOADED_MODELS=8" in m for m in _problems(example_plan, "models/primary", "warning"))
+    standalone = example_plan["models"]["standalone"]
+    assert standalone["gpus"] == [] and standalone["allocation"] == "ollama_standalone"
+    assert standalone["memory_limit"] == 64 * GIB
+
+
+def test_example_errors_come_first_and_are_counted(example_plan: dict[str, Any]) -> None:
+    severities = [p["severity"] for p in example_plan["problems"]]
+    assert severities == sorted(severities, key=lambda s: s != "error")
+    assert example_plan["summary"] == {
+        "errors": severities.count("error"),
+        "warnings": severities.count("warning"),
+    }
+
+
+def test_lower_parallel_shrinks_the_hot_set() -> None:
+    inputs = example_inputs()
+    inputs["ollama_env"] = {**inputs["ollama_env"], "OLLAMA_NUM_PARALLEL": "1"}
+    plan = cap.build_plan(**inputs)
+    hot = plan["models"]["primary"]["hot_set"]
+    assert hot["kv"] == hot["kv_one_slot"] == 1.75 * GIB
+    assert not any("multiplies its KV cache" in p["message"] for p in plan["problems"])
+
+
+def test_hot_set_that_does_not_fit_is_an_error() -> None:
+    inputs = example_inputs()
+    inputs["allocations"] = {**inputs["allocations"], "ollama": {"cpu": 35, "memory_gb": 24}}
+    plan = cap.build_plan(**inputs)
+    errors = _problems(plan, "models/primary", "error")
+    assert any("the hot set" in m and "24.0 GiB RAM" in m for m in errors)
+    assert any("llama3.3:70b can never load" in m for m in errors)
+    assert not plan["models"]["primary"]["hot_set"]["fits"]
+
+
+def test_extra_problems_are_merged() -> None:
+    extra = [{"severity": "error", "area": "preflight/os", "message": "Ubuntu 20.04 is too old", "fix": "upgrade"}]
+    plan = cap.build_plan(**example_inputs(), extra_problems=extra)
+    assert {**extra[0]} in plan["problems"]
+
+
+def test_models_beyond_the_volume_are_an_error() -> None:
+    inputs = example_inputs()
+    inputs["volumes"] = {**inputs["volumes"], "ollama": {"size_gb": 100}}
+    plan = cap.build_plan(**inputs)
+    assert any("volume ollama has 100 GiB" in m for m in _problems(plan, "models/primary", "error"))
+
+
+# ---------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    inputs = copy.deepcopy(example_inputs())
+    inputs.update(changes)
+    return inputs
+
+
+@pytest.mark.parametrize(
+    ("changes", "pattern"),
+    [
+        ({"hardware": {"cpu_cores": 10000, "memory_gb": 96}}, r"hardware.cpu_cores .*10000"),
+        ({"hardware": {"cpu_cores": -4, "memory_gb": 96}}, r"hardware.cpu_cores"),
+        ({"hardware": {"cpu_cores": 40, "memory_gb": 0}}, r"hardware.memory_gb must be more than 0"),
+        ({"hardware": {"cpu_cores": 40, "memory_gb": "lots"}}, r"hardware.memory_gb must be a number"),
+        ({"hardware": {"cpu_cores": 40, "memory_gb": 96, "gpus": [{"name": "x", "memory_mib": 0}]}}, r"memory_mib"),
+        (
+            {"hardware": {"cpu_cores": 40, "memory_gb": 96, "disks": [{"size_gb": 10, "free_gb": 20}]}},
+            r"free_gb \(20\) is larger than size_gb",
+        ),
+        ({"allocations": {"ollama": {"cpu": -1, "memory_gb": 8}}}, r"aistack_allocations.ollama.cpu"),
+        ({"allocations": {"ollama": {"cpu": 2, "memory_gb": 1e9}}}, r"aistack_allocations.ollama.memory_gb"),
+        ({"volumes": {"ollama": {"size_gb": -5}}}, r"aistack_volumes.ollama.size_gb"),
+        ({"ollama_env": {"OLLAMA_NUM_PARALLEL": "many"}}, r"OLLAMA_NUM_PARALLEL must be an integer"),
+        ({"ollama_env": {"OLLAMA_NUM_PARALLEL": "-2"}}, r"OLLAMA_NUM_PARALLEL must be between"),
+        ({"ollama_env": {"OLLAMA_KV_CACHE_TYPE": "q5_1"}}, r"OLLAMA_KV_CACHE_TYPE must be one of"),
+        (
+            {"models": {"primary": [{"name": "gpt-oss:20b", "tier": "hot"}]}},
+            r"gpt-oss:20b.*aistack_model_catalog_extra",
+        ),
+        ({"models": {"primary": [{"name": "mistral:7b", "num_ctx": 65536}]}}, r"num_ctx 65536 .*mistral:7b.*32768"),
+        ({"models": {"primary": [{"name": "mistral:7b", "tier": "lukewarm"}]}}, r"tier must be one of"),
+        ({"catalog_extra": [{"name": "broken:1b", "size_bytes": 5}]}, r"lacks required fields"),
+        ({"extra_problems": [{"severity": "fatal", "message": "x"}]}, r"extra_problems\[0\]"),
+    ],
+)
+def test_bad_input_raises_a_clear_error(changes: dict[str, Any], pattern: str) -> None:
+    with pytest.raises(cap.CapacityInputError, match=pattern):
+        cap.build_plan(**_with(**changes))

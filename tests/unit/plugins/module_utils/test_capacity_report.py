@@ -1,0 +1,110 @@
+"""Unit tests for _capacity_report: Markdown key lines, well-formed HTML with SVG charts, JSON round trip."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity as cap
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_report as rep
+
+ROOT = Path(__file__).resolve().parents[4]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def plans() -> list[dict[str, Any]]:
+    stack = yaml.safe_load((ROOT / "inventories/example/group_vars/all/stack.yml").read_text())
+    host = yaml.safe_load((ROOT / "inventories/example/host_vars/ai-server.yml").read_text())
+    plan = cap.build_plan(
+        host="ai-server",
+        hardware=host["preflight_declared_hardware"],
+        allocations=stack["aistack_allocations"],
+        standby_allocations=stack["aistack_standby_allocations"],
+        volumes=stack["aistack_volumes"],
+        disk_reserved_gb=stack["aistack_disk_reserved_gb"],
+        ollama_env=stack["aistack_ollama_env"],
+        models=stack["aistack_models"],
+    )
+    return [plan]
+
+
+def test_markdown_has_the_key_lines(plans: list[dict[str, Any]]) -> None:
+    text = rep.render_markdown(plans)
+    assert text.startswith("# Capacity plan: ai-server")
+    assert "| CPU | 48 cores | 40 cores | **over by 8** |" in text
+    assert "| Memory | 112 GiB | 96 GiB | **over by 16** |" in text
+    assert "| llama3.3:70b | cold | 4096 x 16 |" in text
+    assert "0/81 | 100% CPU |" in text
+    assert "- Hot set (qwen2.5-coder:14b, llama3.1:8b, mistral:7b)" in text
+    assert "KV 28.0 (1.8 with one slot)" in text
+    assert "**ERROR** [budget/cpu]" in text and "  - fix: " in text
+    errors = plans[0]["summary"]["errors"]
+    warnings = plans[0]["summary"]["warnings"]
+    assert f"**{errors} errors, {warnings} warnings.**" in text
+
+
+def test_html_is_well_formed_and_has_the_charts(plans: list[dict[str, Any]]) -> None:
+    page = rep.render_html(plans)
+    assert page.startswith("<!DOCTYPE html>")
+    root = ET.fromstring(page.split("\n", 1)[1])  # noqa: S314 - our own output; the XML parser proves it well-formed
+    svgs = root.findall(f".//{SVG}svg")
+    titles = [s.get("aria-label") or "" for s in svgs]
+    assert any(t.startswith("CPU: allocations against cores") for t in titles)
+    assert any(t.startswith("Memory: allocations against RAM") for t in titles)
+    assert any("memory per model" in t for t in titles)
+    assert any("hot set loaded together" in t for t in titles)
+    # the CPU chart marks the 40-core capacity in red, as the budget is over
+    cpu = svgs[titles.index("CPU: allocations against cores")]
+    markers = [t.text for t in cpu.iter(f"{SVG}text") if t.get("class") == "marker"]
+    assert markers == ["cores 40"]
+    assert any(line.get("stroke") == rep.COLORS["over"] for line in cpu.iter(f"{SVG}line"))
+    # one bar per model in the per-model chart, stacked per component
+    per_model = svgs[next(i for i, t in enumerate(titles) if "memory per model" in t)]
+    labels = [t.text for t in per_model.iter(f"{SVG}text") if t.get("class") == "label"]
+    assert len(labels) == len(plans[0]["models"]["primary"]["models"])
+    # self-contained: no scripts, no external references
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in page
+
+
+def test_bars_are_proportional(plans: list[dict[str, Any]]) -> None:
+    svg = rep.hbar_chart("t", [("a", [(10.0, "#000", "a")]), ("b", [(5.0, "#000", "b"), (5.0, "#111", "c")])])
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    widths = [float(r.get("width", 0)) for r in root.iter(f"{SVG}rect")]
+    assert widths[0] == pytest.approx(widths[1] + widths[2], abs=0.2)
+    assert widths[1] == pytest.approx(widths[2], abs=0.1)
+
+
+def test_json_round_trips(plans: list[dict[str, Any]]) -> None:
+    text = rep.render_json(plans)
+    assert json.loads(text) == {"plans": json.loads(json.dumps(plans))}
+
+
+def test_write_reports_is_idempotent_and_honours_check_mode(plans: list[dict[str, Any]], tmp_path: Path) -> None:
+    contents = rep.render_all(plans)
+    dest = tmp_path / "report"
+    changed, files = rep.write_reports(str(dest), contents, check_mode=True)
+    assert changed and not dest.exists()
+    changed, files = rep.write_reports(str(dest), contents)
+    assert changed
+    assert sorted(os.path.basename(p) for p in files.values()) == ["report.html", "report.json", "report.md"]
+    assert Path(files["markdown"]).read_text() == contents["markdown"]
+    changed, _ = rep.write_reports(str(dest), contents)
+    assert not changed
+    Path(files["json"]).write_text("{}")
+    assert rep.write_reports(str(dest), contents, check_mode=True)[0]
+    assert Path(files["json"]).read_text() == "{}"
+
+
+def test_bad_plans_are_rejected() -> None:
+    with pytest.raises(rep.ReportError, match="lacks 'budget'"):
+        rep.render_markdown([{"host": "x", "hardware": {}, "models": {}, "problems": []}])
+    with pytest.raises(rep.ReportError, match="must be a list"):
+        rep.render_html("not a list")  # type: ignore[arg-type]

@@ -1,0 +1,94 @@
+"""Unit tests for the capacity_plan and capacity_report modules (arguments via patch_module_args)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.aistack.baremetal.plugins.modules import capacity_plan, capacity_report
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def run(module: Any, args: dict[str, Any], capsys: pytest.CaptureFixture[str], check: bool = False) -> dict[str, Any]:
+    if check:
+        args = {**args, "_ansible_check_mode": True}
+    with patch_module_args(args), pytest.raises(SystemExit):
+        module.main()
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def plan_args() -> dict[str, Any]:
+    stack = yaml.safe_load((ROOT / "inventories/example/group_vars/all/stack.yml").read_text())
+    host = yaml.safe_load((ROOT / "inventories/example/host_vars/ai-server.yml").read_text())
+    return {
+        "host": "ai-server",
+        "hardware": host["preflight_declared_hardware"],
+        "allocations": stack["aistack_allocations"],
+        "standby_allocations": stack["aistack_standby_allocations"],
+        "volumes": stack["aistack_volumes"],
+        "disk_reserved_gb": stack["aistack_disk_reserved_gb"],
+        "ollama_env": stack["aistack_ollama_env"],
+        "models": stack["aistack_models"],
+    }
+
+
+def test_plan_returns_the_plan_and_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capacity_plan, plan_args(), capsys)
+    assert result["changed"] is False
+    plan = result["plan"]
+    assert plan["budget"]["cpu"]["over_by"] == 8
+    assert plan["budget"]["memory"]["over_by"] == 16
+    assert plan["summary"]["errors"] >= 2
+
+
+def test_plan_in_check_mode_gives_the_same_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    normal = run(capacity_plan, plan_args(), capsys)
+    checked = run(capacity_plan, plan_args(), capsys, check=True)
+    assert checked["plan"] == normal["plan"]
+
+
+def test_plan_fails_on_an_unknown_model(capsys: pytest.CaptureFixture[str]) -> None:
+    args = {**plan_args(), "models": {"primary": [{"name": "mystery:13b", "tier": "hot"}]}}
+    result = run(capacity_plan, args, capsys)
+    assert result["failed"]
+    assert "mystery:13b" in result["msg"] and "aistack_model_catalog_extra" in result["msg"]
+
+
+def test_plan_fails_on_absurd_hardware(capsys: pytest.CaptureFixture[str]) -> None:
+    args = {**plan_args(), "hardware": {"cpu_cores": 10000, "memory_gb": 96}}
+    result = run(capacity_plan, args, capsys)
+    assert result["failed"] and "hardware.cpu_cores" in result["msg"]
+
+
+def test_report_writes_files_once(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    plan = run(capacity_plan, plan_args(), capsys)["plan"]
+    dest = tmp_path / "out"
+    checked = run(capacity_report, {"plans": [plan], "dest": str(dest)}, capsys, check=True)
+    assert checked["changed"] and not dest.exists()
+    assert checked["markdown"].startswith("# Capacity plan: ai-server")
+    first = run(capacity_report, {"plans": [plan], "dest": str(dest)}, capsys)
+    assert first["changed"]
+    assert first["errors"] == first["error_count"] == plan["summary"]["errors"]
+    assert first["warning_count"] == plan["summary"]["warnings"]
+    assert Path(first["files"]["html"]).read_text().startswith("<!DOCTYPE html>")
+    second = run(capacity_report, {"plans": [plan], "dest": str(dest)}, capsys)
+    assert not second["changed"]
+
+
+def test_report_without_dest_only_returns_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    plan = run(capacity_plan, plan_args(), capsys)["plan"]
+    result = run(capacity_report, {"plans": [plan]}, capsys)
+    assert result["files"] == {} and not result["changed"]
+    assert "## Problems" in result["markdown"]
+
+
+def test_report_fails_on_a_foreign_dict(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capacity_report, {"plans": [{"host": "x"}]}, capsys)
+    assert result["failed"] and "cannot render" in result["msg"]
