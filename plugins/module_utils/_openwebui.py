@@ -100,7 +100,7 @@ class Client:
         token: str | None = None,
         validate_certs: bool = True,
         timeout: int = 30,
-        opener: Opener = open_url,
+        opener: Opener | None = None,
     ) -> None:
         self.base_url = url.rstrip("/")
         self.email = email
@@ -145,7 +145,8 @@ class Client:
             self.writes.append(f"{method} {path}")
         where = f"{method} {url}"
         try:
-            resp = self._open(
+            # Looked up per call so tests can patch open_url in this module.
+            resp = (self._open or open_url)(
                 url,
                 method=method,
                 data=data,

@@ -256,15 +256,17 @@ def overlay(
     given: dict[str, Any],
     where: str,
     aliases: dict[str, str] | None = None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Validate given against schema and lay it over current.
 
-    Returns (new full object, the managed part of it keyed by API names).
+    Returns the new full object (API names) and the before/after views of
+    the managed keys, keyed by the names the caller used.
     """
     if not isinstance(given, dict):
         raise ConfigError(f"{where}: expected a dict of settings, got {type(given).__name__}")
     new = copy.deepcopy(current) if isinstance(current, dict) else {}
-    managed: dict[str, Any] = {}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
     for key, value in given.items():
         name = _lookup(schema, key, aliases or {})
         if name is None:
@@ -275,21 +277,11 @@ def overlay(
             sub_current: dict[str, Any] = existing if isinstance(existing, dict) else {}
             if value is None:
                 raise ConfigError(f"{where}.{key}: expected a dict of settings, got null")
-            sub_new, sub_managed = overlay(kind, sub_current, value, f"{where}.{key}")
-            new[name] = sub_new
-            managed[name] = sub_managed
+            new[name], before[key], after[key] = overlay(kind, sub_current, value, f"{where}.{key}")
         else:
-            new[name] = coerce(kind, value, f"{where}.{key}")
-            managed[name] = new[name]
-    return new, managed
-
-
-def pick(current: Any, managed: Any) -> Any:
-    """The part of current that managed names (same nesting)."""
-    if isinstance(managed, dict):
-        src = current if isinstance(current, dict) else {}
-        return {k: pick(src.get(k), v) for k, v in managed.items()}
-    return current
+            before[key] = new.get(name)
+            new[name] = after[key] = coerce(kind, value, f"{where}.{key}")
+    return new, before, after
 
 
 # -- sections -----------------------------------------------------------------------
@@ -334,9 +326,8 @@ def plan_flat(profile: Profile, section: str, current: Any, given: dict[str, Any
     schema = _flat_schema(profile, section)
     if not isinstance(current, dict):
         raise ConfigError(f"{section}: GET {profile.endpoints[section][0]} answered {type(current).__name__}")
-    new, managed = overlay(schema, current, given, section, profile.aliases.get(section))
-    body = _restrict(schema, new)
-    return Plan(section, body, pick(current, managed), managed)
+    new, before, after = overlay(schema, current, given, section, profile.aliases.get(section))
+    return Plan(section, _restrict(schema, new), before, after)
 
 
 def _restrict(schema: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:

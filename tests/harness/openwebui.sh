@@ -4,6 +4,7 @@
 #   tests/harness/openwebui.sh install VERSION...          # cached virtualenvs
 #   tests/harness/openwebui.sh start VERSION PORT DATA_DIR # prints the PID
 #   tests/harness/openwebui.sh stop PIDFILE
+#   tests/harness/openwebui.sh restart VERSION PORT DATA_DIR # stop, start, wait
 #   tests/harness/openwebui.sh wait URL [SECONDS]          # until /health answers
 #
 # Each version lives in its own virtualenv under
@@ -25,7 +26,7 @@ OPENWEBUI_HARNESS_VERSION=1
 OPENWEBUI_TORCH="${AISTACK_OPENWEBUI_TORCH:-torch==2.13.0}"
 
 usage() {
-  sed -n '2,8p' "$0" >&2
+  sed -n '2,9p' "$0" >&2
   exit 2
 }
 
@@ -124,6 +125,12 @@ case "$cmd" in
   stop)
     [ "$#" -eq 1 ] || usage
     stop_pidfile "$1"
+    ;;
+  restart)
+    [ "$#" -eq 3 ] || usage
+    stop_pidfile "$3/server.pid"
+    start_one "$@" >/dev/null
+    wait_health "http://127.0.0.1:$2"
     ;;
   wait)
     [ "$#" -ge 1 ] || usage

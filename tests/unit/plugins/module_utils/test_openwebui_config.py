@@ -1,0 +1,266 @@
+"""Unit tests for _openwebui.py and _openwebui_config.py against an in-memory API.
+
+HTTP is patched at open_url (tests/unit/plugins/module_utils/test_openwebui_fake.py),
+so every request the client makes is recorded and the required-field checks of
+the real endpoints are enforced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui as owui
+from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_config as cfg
+from ansible_collections.aistack.baremetal.tests.unit.plugins.module_utils.test_openwebui_fake import (
+    ADMIN,
+    FakeOpenWebUI,
+)
+
+URL = "http://owui.test:8080"
+
+SETTINGS: dict[str, Any] = {
+    "ollama": {
+        "enable": True,
+        "urls": [{"url": "http://gpu:11434"}, {"url": "http://backup:11434/", "tags": ["standalone"]}],
+    },
+    "openai": {"urls": [{"url": "http://pipelines:9099", "key": "pipe-secret"}]},
+    "auth": {"enable_signup": False, "default_user_role": "user", "jwt_expires_in": "4w", "enable_api_keys": True},
+    "models": {"default_models": ["llama3.1:8b"]},
+    "retrieval": {"file_max_size": 5120, "web": {"enable_web_search": True, "web_search_engine": "searxng"}},
+    "banners": [{"id": "b1", "type": "info", "content": "hello", "dismissible": True}],
+}
+
+
+@pytest.fixture(params=["0.6.12", "0.12.4"])
+def server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FakeOpenWebUI:
+    fake = FakeOpenWebUI(request.param)
+    monkeypatch.setattr(owui, "open_url", fake)
+    return fake
+
+
+def client(**kwargs: Any) -> owui.Client:
+    kwargs.setdefault("email", ADMIN["email"])
+    kwargs.setdefault("password", ADMIN["password"])
+    return owui.Client(URL, **kwargs)
+
+
+def test_apply_then_rerun_writes_nothing(server: FakeOpenWebUI) -> None:
+    first = cfg.apply(client(), SETTINGS, check_mode=False)
+    assert first["changed"]
+    assert sorted(first["sections_changed"]) == sorted(
+        ["connections.ollama", "connections.openai", "auth", "models", "retrieval", "banners"]
+    )
+    assert server.state["ollama"]["OLLAMA_BASE_URLS"] == ["http://gpu:11434", "http://backup:11434"]
+    assert server.state["ollama"]["OLLAMA_API_CONFIGS"]["1"]["tags"] == [{"name": "standalone"}]
+    assert server.state["openai"]["OPENAI_API_KEYS"] == ["pipe-secret"]
+    assert server.state["auth"]["ENABLE_API_KEY" if server.v06 else "ENABLE_API_KEYS"] is True
+    assert server.state["models"]["DEFAULT_MODELS"] == "llama3.1:8b"
+    assert server.state["retrieval"]["FILE_MAX_SIZE"] == 5120
+    # fields not given survive: the whole object was sent back
+    assert server.state["retrieval"]["RAG_RERANKING_MODEL"] == ""
+    assert server.state["retrieval"]["CHUNK_SIZE"] == 1000
+    assert server.state["retrieval"]["web"]["BRAVE_SEARCH_API_KEY"] == ""
+    before = len(server.writes)
+    second_client = client()
+    second = cfg.apply(second_client, SETTINGS, check_mode=False)
+    assert not second["changed"]
+    assert second["sections_changed"] == []
+    assert len(server.writes) == before
+    assert second_client.report()["writes"] == 0
+    assert second_client.report()["signins"] == 1
+
+
+def test_check_mode_writes_nothing(server: FakeOpenWebUI) -> None:
+    c = client()
+    result = cfg.apply(c, SETTINGS, check_mode=True)
+    assert result["changed"]
+    assert server.writes == []
+    assert c.report()["writes"] == 0
+    assert result["diff"]["after"]["connections"]["openai"]["urls"][0]["key"] == cfg.MASK
+    assert "pipe-secret" not in repr(result)
+
+
+def test_one_key_changes_one_section(server: FakeOpenWebUI) -> None:
+    cfg.apply(client(), SETTINGS, check_mode=False)
+    changed = dict(SETTINGS, retrieval={**SETTINGS["retrieval"], "chunk_size": 1500})
+    del server.requests[:]
+    result = cfg.apply(client(), changed, check_mode=False)
+    assert result["sections_changed"] == ["retrieval"]
+    assert server.writes == ["POST /api/v1/retrieval/config/update"]
+    assert result["diff"]["before"]["retrieval"] == {
+        "file_max_size": 5120,
+        "chunk_size": 1000,
+        "web": {"enable_web_search": True, "web_search_engine": "searxng"},
+    }
+    assert server.state["retrieval"]["CHUNK_SIZE"] == 1500
+
+
+def test_unknown_key_lists_valid_ones_and_writes_nothing(server: FakeOpenWebUI) -> None:
+    bad = {"auth": {"enable_signup": True}, "retrieval": {"file_max_size_gb": 5}}
+    with pytest.raises(cfg.ConfigError) as err:
+        cfg.apply(client(), bad, check_mode=False)
+    assert "unknown key 'file_max_size_gb'" in str(err.value)
+    assert "file_max_size" in str(err.value) and "chunk_size" in str(err.value)
+    assert server.writes == []
+    # validation happens before signing in
+    assert not any(p.endswith("/signin") for _, p, _ in server.requests)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"retrieval": {"chunk_size": "lots"}}, "retrieval.chunk_size: expected int"),
+        ({"auth": {"enable_signup": "maybe"}}, "auth.enable_signup: expected bool"),
+        ({"retrieval": {"web": "on"}}, "retrieval.web: expected a dict"),
+        ({"ollama": {"urls": "http://x"}}, "connections.ollama.urls: expected a list"),
+        ({"ollama": {"urls": [{"url": "http://a"}, {"url": "http://a/"}]}}, "listed twice"),
+        ({"ollama": {"urls": [{"url": "http://a", "weight": 2}]}}, "unknown key 'weight'"),
+        ({"banners": [{"content": "no id"}]}, "banners[0]: expected a dict with an 'id'"),
+        ({"tool_servers": [{"url": "http://t", "color": "red"}]}, "unknown key 'color'"),
+    ],
+)
+def test_wrong_values_fail_before_writing(server: FakeOpenWebUI, settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(cfg.ConfigError) as err:
+        cfg.apply(client(), settings, check_mode=False)
+    assert message in str(err.value)
+    assert server.writes == []
+
+
+def test_version_only_keys(server: FakeOpenWebUI) -> None:
+    settings = {"models": {"default_pinned_models": ["a", "b"]}}
+    if server.v06:
+        with pytest.raises(cfg.ConfigError, match="unknown key 'default_pinned_models'"):
+            cfg.apply(client(), settings, check_mode=False)
+    else:
+        cfg.apply(client(), settings, check_mode=False)
+        assert server.state["models"]["DEFAULT_PINNED_MODELS"] == "a,b"
+
+
+def test_wrong_password_is_clear(server: FakeOpenWebUI) -> None:
+    with pytest.raises(owui.AuthenticationFailed) as err:
+        cfg.apply(client(password="nope"), SETTINGS, check_mode=False)
+    assert f"POST {URL}/api/v1/auths/signin failed: HTTP 400: The email or password" in str(err.value)
+    assert server.writes == []
+
+
+def test_bad_api_key_names_status(server: FakeOpenWebUI) -> None:
+    with pytest.raises(owui.AuthenticationFailed) as err:
+        cfg.apply(owui.Client(URL, api_key="sk-wrong"), {"auth": {"enable_signup": False}}, check_mode=False)
+    status = 403 if server.v06 else 401
+    assert f"GET {URL}/api/v1/auths/admin/config failed: HTTP {status}: Not authenticated" in str(err.value)
+
+
+def test_server_down(server: FakeOpenWebUI) -> None:
+    server.down = True
+    with pytest.raises(owui.OpenWebUIError, match=r"GET http://owui.test:8080/api/version failed: cannot reach"):
+        cfg.apply(client(), SETTINGS, check_mode=False)
+
+
+def test_html_answer_is_a_missing_endpoint(server: FakeOpenWebUI) -> None:
+    # permissions is not served by the fake: its GET gets the SPA's HTML, like a removed endpoint
+    with pytest.raises(
+        cfg.ConfigError, match=r"permissions: Open WebUI .* has no GET /api/v1/users/default/permissions"
+    ):
+        cfg.apply(client(), {"permissions": {"chat": {"delete": False}}}, check_mode=False)
+    assert server.writes == []
+
+
+def test_422_names_missing_fields(server: FakeOpenWebUI) -> None:
+    c = client()
+    with pytest.raises(owui.OpenWebUIError) as err:
+        c.post("/api/v1/configs/models", {"DEFAULT_MODELS": "x"})
+    assert "HTTP 422: MODEL_ORDER_LIST: Field required" in str(err.value)
+
+
+@pytest.mark.parametrize("version", ["0.5.20", "0.6.11", "0.6.37", "0.11.4", "1.0.0"])
+def test_unsupported_versions_fail_clearly(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeOpenWebUI(version)
+    monkeypatch.setattr(owui, "open_url", fake)
+    with pytest.raises(
+        cfg.ConfigError, match=rf"Open WebUI {version} is not supported .*>=0.6.12,<0.6.18, >=0.12.0,<0.13.0"
+    ):
+        cfg.apply(client(), SETTINGS, check_mode=False)
+    assert [p for _, p, _ in fake.requests] == ["/api/version"]
+
+
+def test_openai_key_kept_when_not_given(server: FakeOpenWebUI) -> None:
+    cfg.apply(client(), {"openai": {"urls": [{"url": "http://p:9099", "key": "k1"}]}}, check_mode=False)
+    result = cfg.apply(
+        client(), {"openai": {"urls": [{"url": "http://p:9099", "prefix_id": "pipe"}]}}, check_mode=False
+    )
+    assert result["changed"]
+    assert server.state["openai"]["OPENAI_API_KEYS"] == ["k1"]
+    assert server.state["openai"]["OPENAI_API_CONFIGS"]["0"]["prefix_id"] == "pipe"
+
+
+def test_url_reorder_moves_per_url_config(server: FakeOpenWebUI) -> None:
+    cfg.apply(client(), {"ollama": {"urls": [{"url": "http://a", "prefix_id": "A"}, {"url": "http://b"}]}}, False)
+    result = cfg.apply(client(), {"ollama": {"urls": [{"url": "http://b"}, {"url": "http://a"}]}}, False)
+    assert result["changed"]
+    assert server.state["ollama"]["OLLAMA_BASE_URLS"] == ["http://b", "http://a"]
+    assert server.state["ollama"]["OLLAMA_API_CONFIGS"]["1"]["prefix_id"] == "A"
+
+
+def test_banner_timestamp_is_stable(server: FakeOpenWebUI) -> None:
+    banners = [{"id": "x", "content": "c"}]
+    cfg.apply(client(), {"banners": banners}, False, now=lambda: 111)
+    result = cfg.apply(client(), {"banners": banners}, False, now=lambda: 222)
+    assert not result["changed"]
+    assert server.state["banners"][0]["timestamp"] == 111
+
+
+def test_tool_servers_defaults_and_idempotence(server: FakeOpenWebUI) -> None:
+    servers = [{"url": "http://tools:8000", "key": "tool-secret"}]
+    first = cfg.apply(client(), {"tool_servers": servers}, False)
+    conn = server.state["tool_servers"]["TOOL_SERVER_CONNECTIONS"][0]
+    assert conn["path"] == "openapi.json" and conn["auth_type"] == "bearer" and conn["key"] == "tool-secret"
+    assert ("type" in conn) is (not server.v06)
+    assert first["config"]["tool_servers"][0]["key"] == cfg.MASK
+    assert not cfg.apply(client(), {"tool_servers": servers}, False)["changed"]
+
+
+def test_api_key_skips_signin(server: FakeOpenWebUI) -> None:
+    server.api_key = "sk-abc"
+    c = owui.Client(URL, api_key="sk-abc")
+    cfg.apply(c, {"tasks": {"enable_title_generation": False}}, False)
+    assert c.report()["signins"] == 0
+    assert server.state["tasks"]["ENABLE_TITLE_GENERATION"] is False
+
+
+def test_secret_helpers() -> None:
+    data = {
+        "web": {"BRAVE_SEARCH_API_KEY": "b", "WEB_SEARCH_ENGINE": "brave"},
+        "OPENAI_API_KEYS": ["k", ""],
+        "API_KEY_ALLOWED_ENDPOINTS": "/x",
+    }
+    assert cfg.secret_values(data) == {"b", "k"}
+    masked = cfg.mask(data)
+    assert masked["web"] == {"BRAVE_SEARCH_API_KEY": cfg.MASK, "WEB_SEARCH_ENGINE": "brave"}
+    assert masked["OPENAI_API_KEYS"] == [cfg.MASK, ""]
+    assert masked["API_KEY_ALLOWED_ENDPOINTS"] == "/x"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        ("int", "5120", 5120),
+        ("bool", "yes", True),
+        ("str", -1, "-1"),
+        ("int|str?", None, None),
+        ("int|str?", "", ""),
+        ("float", 1, 1),
+    ],
+)
+def test_coerce(kind: str, value: Any, expected: Any) -> None:
+    assert cfg.coerce(kind, value, "x") == expected
+
+
+def test_flatten_settings() -> None:
+    options = {
+        "connections": {"ollama": {"enable": True, "urls": None}, "openai": None},
+        "auth": {"a": 1},
+        "models": None,
+    }
+    assert cfg.flatten_settings(options) == {"ollama": {"enable": True}, "auth": {"a": 1}}
