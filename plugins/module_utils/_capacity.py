@@ -915,7 +915,9 @@ class _InstancePlanner:
         # model alone (a cold model evicts the others), load. 10 % + 1 GiB covers the runner itself.
         largest = max((self.estimate(r, chosen, self.gpu_free).ram_used for r in self.rows), default=0)
         request_gb = math.ceil(_sum(hot, "ram_used") * 1.1 / GIB) + 1
-        limit_gb = max(math.ceil(max(_sum(loaded, "ram_used"), largest) * 1.1 / GIB) + 1, request_gb)
+        limit_gb = math.ceil(max(_sum(loaded, "ram_used"), largest) * 1.1 / GIB) + 1
+        # Never above the instance's own allocation: what does not fit there is reported as a problem.
+        limit_gb = max(min(limit_gb, math.floor(self.memory_limit / GIB)), request_gb)
         resources: dict[str, Any] = {
             "requests": {"memory": f"{request_gb}Gi"},
             "limits": {"memory": f"{limit_gb}Gi"},

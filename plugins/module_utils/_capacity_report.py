@@ -24,6 +24,8 @@ COLORS = {
     "line": "#222222",
 }
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac")
+# Models get colours the component charts do not use.
+MODEL_PALETTE = ("#9467bd", "#8c564b", "#bcbd22", "#17becf", "#e377c2", "#7f7f7f", "#2ca02c", "#1f3b73")
 COMPONENTS = (("weights", "weights"), ("kv", "KV cache"), ("graph", "compute graph"), ("overhead", "GPU overhead"))
 
 
@@ -186,9 +188,19 @@ def hbar_chart(
     width: int = 1100,
 ) -> str:
     """Horizontal stacked bars. rows: (label, [(value, color, tooltip)]); lines: (value, label, color)."""
-    label_w, right_pad, bar_h, gap, top = 230, 40, 22, 10, 58
-    legend_h = 26 if legend else 0
-    height = top + len(rows) * (bar_h + gap) + 30 + legend_h
+    label_w, right_pad, bar_h, gap, top = 230, 60, 22, 10, 58
+    # Legend entries flow left to right and wrap at the chart's width.
+    legend_pos = []
+    lx, ly = 10.0, 0
+    for name, _color in legend:
+        item_w = 26 + 7.0 * len(name)
+        if lx + item_w > width - 10 and lx > 10:
+            lx, ly = 10.0, ly + 18
+        legend_pos.append((lx, ly))
+        lx += item_w
+    legend_h = (ly + 24) if legend else 0
+    axis_y = top + len(rows) * (bar_h + gap)
+    height = axis_y + 26 + legend_h
     plot_w = width - label_w - right_pad
     scale_max = max([sum(v for v, _, _ in segs) for _, segs in rows] + [v for v, _, _ in lines] + [1e-9])
     scale_max *= 1.05
@@ -201,18 +213,15 @@ def hbar_chart(
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
         f'<text x="10" y="22" class="title">{escape(title)}</text>',
     ]
-    # grid
     step = _nice_step(scale_max)
     tick = 0.0
     while tick <= scale_max:
         parts.append(
-            f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{height - 24 - legend_h}" class="grid"/>'
-            f'<text x="{x(tick):.1f}" y="{height - 10 - legend_h}" class="tick">{_n(tick)}</text>'
+            f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{axis_y}" class="grid"/>'
+            f'<text x="{x(tick):.1f}" y="{axis_y + 14}" class="tick" text-anchor="middle">{_n(tick)}</text>'
         )
         tick += step
-    parts.append(
-        f'<text x="{width - right_pad}" y="{height - 10 - legend_h}" class="tick" text-anchor="end">{unit}</text>'
-    )
+    parts.append(f'<text x="{label_w - 8}" y="{axis_y + 14}" class="tick" text-anchor="end">{escape(unit)}</text>')
     for index, (label, segs) in enumerate(rows):
         y = top + index * (bar_h + gap)
         parts.append(
@@ -232,20 +241,20 @@ def hbar_chart(
         )
     for index, (value, label, color) in enumerate(lines):
         lx = x(value)
+        # Labels near the right edge go to the left of their line.
+        anchor, dx = ("end", -4) if lx > width - right_pad - 90 else ("start", 4)
         parts.append(
-            f'<line x1="{lx:.1f}" y1="{top - 10}" x2="{lx:.1f}" y2="{height - 24 - legend_h}" stroke="{color}" '
+            f'<line x1="{lx:.1f}" y1="{top - 10}" x2="{lx:.1f}" y2="{axis_y}" stroke="{color}" '
             f'stroke-width="2" stroke-dasharray="6 3"/>'
-            f'<text x="{lx + 3:.1f}" y="{top - 14 - 12 * (index % 2)}" class="marker" fill="{color}">'
-            f"{escape(label)}</text>"
+            f'<text x="{lx + dx:.1f}" y="{top - 14 - 12 * (index % 2)}" class="marker" fill="{color}" '
+            f'text-anchor="{anchor}">{escape(label)}</text>'
         )
-    lx = 10.0
-    for name, color in legend:
-        ly = height - 8
+    for (name, color), (lx, ly) in zip(legend, legend_pos, strict=True):
+        base = axis_y + 40 + ly
         parts.append(
-            f'<rect x="{lx:.1f}" y="{ly - 10}" width="12" height="12" fill="{color}"/>'
-            f'<text x="{lx + 16:.1f}" y="{ly}" class="legend">{escape(name)}</text>'
+            f'<rect x="{lx:.1f}" y="{base - 10}" width="12" height="12" fill="{color}"/>'
+            f'<text x="{lx + 16:.1f}" y="{base}" class="legend">{escape(name)}</text>'
         )
-        lx += 26 + 7.5 * len(name)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -294,11 +303,11 @@ def _hot_chart(name: str, inst: Mapping[str, Any]) -> str:
     hot = inst["hot_set"]
     items = hot["items"]
     vram_segs = [
-        (i["vram_used"] / GIB, PALETTE[n % len(PALETTE)], f"{i['name']} VRAM {_g(i['vram_used'])} GiB")
+        (i["vram_used"] / GIB, MODEL_PALETTE[n % len(MODEL_PALETTE)], f"{i['name']} VRAM {_g(i['vram_used'])} GiB")
         for n, i in enumerate(items)
     ]
     ram_segs = [
-        (i["ram_used"] / GIB, PALETTE[n % len(PALETTE)], f"{i['name']} RAM {_g(i['ram_used'])} GiB")
+        (i["ram_used"] / GIB, MODEL_PALETTE[n % len(MODEL_PALETTE)], f"{i['name']} RAM {_g(i['ram_used'])} GiB")
         for n, i in enumerate(items)
     ]
     comp_segs = [(hot[key] / GIB, COLORS[key], f"{label}: {_g(hot[key])} GiB") for key, label in COMPONENTS]
@@ -306,7 +315,7 @@ def _hot_chart(name: str, inst: Mapping[str, Any]) -> str:
     lines = [(inst["memory_limit"] / GIB, f"RAM limit {_g(inst['memory_limit'])}", COLORS["over"])]
     if inst["vram_total"]:
         lines.insert(0, (inst["vram_total"] / GIB, f"VRAM {_g(inst['vram_total'])}", COLORS["vram"]))
-    legend = [(i["name"], PALETTE[n % len(PALETTE)]) for n, i in enumerate(items)]
+    legend = [(i["name"], MODEL_PALETTE[n % len(MODEL_PALETTE)]) for n, i in enumerate(items)]
     legend += [(label, COLORS[key]) for key, label in COMPONENTS]
     title = f"Ollama {name}: hot set loaded together at {hot['num_parallel']} parallel slots (GiB)"
     return hbar_chart(title, rows, lines, legend=legend)
