@@ -1,0 +1,229 @@
+"""Run the preflight role through ansible-playbook against small inventories.
+
+Each bad inventory must stop with the one message that names the variable to fix,
+and no run may change anything or contact a host: the inventories point at
+TEST-NET-1 addresses (192.0.2.0/24) that nothing answers, so a connection attempt
+would show up as an unreachable host. Results are read from the json callback.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "inventories" / "example"
+PLAYBOOK_DIR = ROOT / "playbooks"
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+
+STACK: dict[str, Any] = yaml.safe_load((EXAMPLE / "group_vars" / "all" / "stack.yml").read_text())
+DECLARED: dict[str, Any] = yaml.safe_load((EXAMPLE / "host_vars" / "ai-server.yml").read_text())
+
+
+def _run(
+    tmp_path: Path,
+    hosts: dict[str, dict[str, Any]],
+    *,
+    stack: dict[str, Any] | None = None,
+    playbook: str = "plan.yml",
+    local: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Write an inventory (host name -> host_vars), run a playbook with the json callback."""
+    inv = tmp_path / "inventory"
+    (inv / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
+    (inv / "host_vars").mkdir(exist_ok=True)
+    connection: dict[str, Any] = (
+        {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+        if local
+        else {"ansible_host": "192.0.2.10", "ansible_connection": "ssh", "ansible_timeout": 3}
+    )
+    inventory = {
+        "all": {"children": {"aistack": {"children": {"k3s_server": {"hosts": dict.fromkeys(hosts, connection)}}}}}
+    }
+    (inv / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    (inv / "group_vars" / "all" / "stack.yml").write_text(yaml.safe_dump(STACK if stack is None else stack))
+    for name, host_vars in hosts.items():
+        (inv / "host_vars" / f"{name}.yml").write_text(yaml.safe_dump(host_vars))
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+    )
+    extra_vars = {"preflight_report_dir": str(tmp_path / "reports"), **(extra or {})}
+    proc = subprocess.run(
+        [ANSIBLE_PLAYBOOK, str(PLAYBOOK_DIR / playbook), "-i", str(inv), "-e", json.dumps(extra_vars)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    try:
+        result = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"ansible-playbook printed no JSON (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc.returncode, result
+
+
+def _host_results(result: dict[str, Any], host: str) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (task["task"]["name"], task["hosts"][host])
+        for play in result["plays"]
+        for task in play["tasks"]
+        if host in task["hosts"]
+    ]
+
+
+def _failures(result: dict[str, Any], host: str) -> list[str]:
+    return [res["msg"] for _name, res in _host_results(result, host) if res.get("failed") and not res.get("ignored")]
+
+
+def _changed_tasks(result: dict[str, Any]) -> set[str]:
+    return {name for host in result["stats"] for name, res in _host_results(result, host) if res.get("changed")}
+
+
+def _assert_untouched(result: dict[str, Any]) -> None:
+    for host, stats in result["stats"].items():
+        assert stats["unreachable"] == 0, f"{host} was contacted"
+    # Only the report files on the controller may be written; no task changes a host.
+    assert all(name.endswith("Write the capacity report of all hosts") for name in _changed_tasks(result))
+
+
+def _declared(**changes: Any) -> dict[str, Any]:
+    declared = copy.deepcopy(DECLARED)
+    declared["preflight_declared_hardware"].update(changes)
+    return declared
+
+
+def _fitting_stack() -> dict[str, Any]:
+    """The example stack cut down to fit 40 cores and 96 GB: less Ollama, no 70B models."""
+    stack = copy.deepcopy(STACK)
+    stack["aistack_allocations"]["ollama"] = {"cpu": 27, "memory_gb": 60}
+    stack["aistack_allocations"]["redis"] = {"cpu": 2, "memory_gb": 4}
+    stack["aistack_models"]["primary"] = [
+        m for m in stack["aistack_models"]["primary"] if not m["name"].endswith(("70b", "72b"))
+    ]
+    return stack
+
+
+def _allocations(**changes: dict[str, Any]) -> dict[str, Any]:
+    allocations = copy.deepcopy(_fitting_stack()["aistack_allocations"])
+    for name, values in changes.items():
+        allocations[name].update(values)
+    return {"aistack_allocations": allocations}
+
+
+def _disk_free(free_gb: float) -> dict[str, Any]:
+    host_vars = copy.deepcopy(DECLARED)
+    host_vars["preflight_declared_hardware"]["disks"][0]["free_gb"] = free_gb
+    return host_vars
+
+
+# One bad value per host; all run in one strict plan-mode play (each host fails on its own).
+BAD_HOSTS: dict[str, dict[str, Any]] = {
+    "fits": DECLARED,
+    "type_text": {**DECLARED, **_allocations(ollama={"memory_gb": "lots"})},
+    "type_declared": _declared(cpu_cores="forty"),
+    "negative_cpu": {**DECLARED, **_allocations(open_webui={"cpu": -3})},
+    "unknown_os": _declared(os={"distribution": "Ubuntu", "version": "20.04"}),
+    "cpu_over": {**DECLARED, **_allocations(ollama={"cpu": 40})},
+    "memory_over": {**DECLARED, **_allocations(ollama={"memory_gb": 90})},
+    "disk_over": _disk_free(600),
+    "gpu_missing": _declared(gpus=[]),
+}
+
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "type_text": ("aistack_allocations.ollama.memory_gb is text but must be a number",),
+    "type_declared": ("preflight_declared_hardware.cpu_cores is text but must be a whole number",),
+    "negative_cpu": ("aistack_allocations.open_webui.cpu is -3 (must be 0 or more)",),
+    "unknown_os": ("(1 error(s)", "[os] Ubuntu 20.04 is not supported", "preflight_declared_hardware.os"),
+    "cpu_over": ("(1 error(s)", "[budget/cpu]", "aistack_allocations request 53 cores, the host has 40"),
+    "memory_over": ("(1 error(s)", "[budget/memory]", "aistack_allocations request 118 GiB, the host has 96 GiB"),
+    "disk_over": ("(1 error(s)", "[budget/disk]", "volumes need 860 GiB but nvme0n1 has 600 GiB free"),
+    "gpu_missing": ("(1 error(s)", "[gpu] No NVIDIA GPU found", "aistack_gpu_acceleration is true"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
+    return _run(
+        tmp_path_factory.mktemp("bad"), BAD_HOSTS, stack=_fitting_stack(), extra={"preflight_fail_on_errors": True}
+    )
+
+
+@pytest.mark.parametrize("host", sorted(EXPECTED))
+def test_bad_value_stops_with_one_clear_message(bad_run: tuple[int, dict[str, Any]], host: str) -> None:
+    rc, result = bad_run
+    assert rc != 0
+    assert result["stats"][host]["failures"] == 1, result["stats"][host]
+    # A rescued failure (the raw argument-spec error) may come before the one that stops the host.
+    message = _failures(result, host)[-1]
+    assert message.startswith(f"Preflight stopped {host} before any change")
+    for text in EXPECTED[host]:
+        assert text in message, message
+
+
+def test_bad_runs_contact_and_change_nothing(bad_run: tuple[int, dict[str, Any]]) -> None:
+    _rc, result = bad_run
+    assert set(result["stats"]) == set(BAD_HOSTS)
+    _assert_untouched(result)
+    assert result["stats"]["fits"]["failures"] == 0
+
+
+def test_example_report_shows_the_design_overcommit_and_plan_mode_exits_0(tmp_path: Path) -> None:
+    for _attempt in range(2):
+        rc, result = _run(tmp_path, {"ai-server": DECLARED})
+        assert rc == 0, _failures(result, "ai-server")
+        _assert_untouched(result)
+    # Same plans, same files: the second run writes nothing.
+    assert _changed_tasks(result) == set()
+    plans = json.loads((tmp_path / "reports" / "report.json").read_text())["plans"]
+    budget = plans[0]["budget"]
+    assert (budget["cpu"]["requested"], budget["cpu"]["available"]) == (48, 40)
+    assert (budget["memory"]["requested"], budget["memory"]["available"]) == (112, 96)
+    markdown = (tmp_path / "reports" / "report.md").read_text()
+    assert "| CPU | 48 cores | 40 cores | **over by 8** |" in markdown
+    assert "| Memory | 112 GiB | 96 GiB | **over by 16** |" in markdown
+    errors = [p for p in plans[0]["problems"] if p["severity"] == "error"]
+    assert sorted(p["area"] for p in errors) == ["budget/cpu", "budget/memory"]
+
+
+def test_enforce_mode_gathers_real_facts_and_stops(tmp_path: Path) -> None:
+    # Enforce mode ignores declared hardware and reads this machine; an OS list that
+    # matches no real machine must stop the play, naming the OS it found.
+    rc, result = _run(
+        tmp_path,
+        {"this": DECLARED},
+        stack=_fitting_stack(),
+        playbook="preflight.yml",
+        local=True,
+        extra={
+            "preflight_supported_os": [{"distribution": "Plan9", "version": "4"}],
+            "aistack_gpu_acceleration": False,
+        },
+    )
+    assert rc != 0
+    hardware = next(
+        res["ansible_facts"]["aistack_hardware"]
+        for _name, res in _host_results(result, "this")
+        if "aistack_hardware" in res.get("ansible_facts", {})
+    )
+    assert hardware["source"] == "gathered"
+    assert hardware["cpu"]["threads"] >= 1
+    found = f"{hardware['os']['distribution']} {hardware['os']['version']}"
+    message = _failures(result, "this")[-1]
+    assert "is not supported (supported: Plan9 4)" in message, message
+    assert "[os]" in message and hardware["os"]["pretty_name"] in message, (found, message)
+    assert all(name.endswith("Write the capacity report of all hosts") for name in _changed_tasks(result))
