@@ -6,10 +6,13 @@ set -euo pipefail
 . "$AISTACK_ROOT/tests/lib/collection_copy.sh"
 ensure_venv
 command -v rsync >/dev/null || ensure_apt rsync
+ensure_ansible_test_pip_bootstrap
 dest="$(copy_collection "$AISTACK_ROOT/.cache/sanity")"
-bash "$AISTACK_ROOT/tests/tools/check_build.sh"
+rc=0
+bash "$AISTACK_ROOT/tests/tools/check_build.sh" || rc=1
 cd "$dest"
 # --venv builds one virtualenv per sanity test from ansible-test's own pinned
 # requirements (PyPI, pip's cache makes reruns fast).
 # shellcheck disable=SC2086
-exec ansible-test sanity --venv --requirements --python 3.11 --color no ${AISTACK_SANITY_ARGS:-}
+ansible-test sanity --venv --requirements --python 3.11 --color no ${AISTACK_SANITY_ARGS:-} || rc=1
+exit $rc
