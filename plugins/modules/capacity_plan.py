@@ -18,7 +18,7 @@ description:
     never load, and recommends C(OLLAMA_NUM_PARALLEL), C(OLLAMA_MAX_LOADED_MODELS) and pod resources.
   - Returns a plan with a list of problems (errors carry the numbers, warnings explain the trade-off);
     it never fails because of what it finds, only on bad input.
-  - Runs on the controller (C(delegate_to: localhost)) and reads nothing from the host.
+  - "Runs on the controller (C(delegate_to: localhost)) and reads nothing from the host."
   - Sizes are GiB (2^30 bytes, Kubernetes C(Gi)) for keys ending in C(_gb); model figures in the
     result are bytes.
 author:

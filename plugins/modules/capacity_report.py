@@ -15,7 +15,7 @@ description:
   - The HTML page has no scripts and no external assets; it opens from disk anywhere.
   - With O(dest), writes C(report.md), C(report.html) and C(report.json) there; a file is rewritten only
     when its content changes, so a second run with the same plans reports no change.
-  - Runs on the controller (C(delegate_to: localhost)).
+  - "Runs on the controller (C(delegate_to: localhost))."
 author:
   - aistack.baremetal maintainers
 options:
