@@ -581,13 +581,19 @@ def validate_hardware(hardware: Mapping[str, Any]) -> dict[str, Any]:
         raise CapacityInputError(f"hardware.cpu_cores must be a whole number, got {cores:g}")
     memory = _number(hardware.get("memory_gb"), "hardware.memory_gb", 0, MAX_MEMORY_GB, strict_min=True)
     gpus = []
+    unknown_gpus: list[str] = []
     for index, gpu in enumerate(hardware.get("gpus") or []):
         if not isinstance(gpu, Mapping):
             raise CapacityInputError(f"hardware.gpus[{index}] must be a mapping with name and memory_mib")
+        name = str(gpu.get("name") or f"gpu{index}")
+        if gpu.get("memory_mib") is None:
+            # hardware_facts reports None when only lspci saw the card (no driver yet).
+            unknown_gpus.append(name)
+            continue
         mib = _number(
             gpu.get("memory_mib"), f"hardware.gpus[{index}].memory_mib", 0, MAX_GPU_MEMORY_MIB, strict_min=True
         )
-        gpus.append({"name": str(gpu.get("name") or f"gpu{index}"), "memory_mib": mib})
+        gpus.append({"name": name, "memory_mib": mib})
     disks = []
     for index, disk in enumerate(hardware.get("disks") or []):
         if not isinstance(disk, Mapping):
@@ -605,7 +611,7 @@ def validate_hardware(hardware: Mapping[str, Any]) -> dict[str, Any]:
                 "mount": str(disk.get("mount") or ""),
             }
         )
-    return {"cpu_cores": int(cores), "memory_gb": memory, "gpus": gpus, "disks": disks}
+    return {"cpu_cores": int(cores), "memory_gb": memory, "gpus": gpus, "disks": disks, "unknown_gpus": unknown_gpus}
 
 
 def validate_allocations(allocations: Mapping[str, Any] | None, variable: str) -> dict[str, dict[str, float]]:
@@ -1238,6 +1244,16 @@ def build_plan(
 
     budget, budget_problems = host_budget(hw, allocs, standby, vols, reserved)
     problems.extend(budget_problems)
+    if hw["unknown_gpus"]:
+        problems.append(
+            _problem(
+                "warning",
+                "hardware/gpu",
+                f"GPU memory unknown for {', '.join(hw['unknown_gpus'])} (no driver answered); "
+                "the models are planned without those GPUs",
+                "Install the NVIDIA driver and re-run, or declare memory_mib for the GPU",
+            )
+        )
     instances: dict[str, Any] = {}
     for instance, rows in model_rows.items():
         allocation_name, allocation = _instance_allocation(instance, allocs, standby)

@@ -34,6 +34,7 @@ options:
       - Keys C(cpu_cores) (int), C(memory_gb) (GiB), C(gpus) (list of C(name), C(memory_mib)) and
         C(disks) (list of C(device), C(size_gb), C(free_gb), C(mount)).
       - The disk whose mount contains C(longhorn), else the largest, carries the volumes.
+      - A GPU whose C(memory_mib) is null (seen by lspci only, no driver yet) is left out, with a warning.
     type: dict
     required: true
   allocations:
@@ -157,7 +158,7 @@ plan:
       type: str
       sample: ai-server
     hardware:
-      description: The validated O(hardware) (C(cpu_cores), C(memory_gb), C(gpus), C(disks)).
+      description: The validated O(hardware) (C(cpu_cores), C(memory_gb), C(gpus), C(disks), C(unknown_gpus)).
       type: dict
     budget:
       description:

@@ -328,6 +328,14 @@ def test_hot_set_that_does_not_fit_is_an_error() -> None:
     assert not plan["models"]["primary"]["hot_set"]["fits"]
 
 
+def test_gpu_without_known_memory_is_planned_cpu_only() -> None:
+    inputs = example_inputs()
+    inputs["hardware"] = {**inputs["hardware"], "gpus": [{"name": "NVIDIA GA106", "memory_mib": None}]}
+    plan = cap.build_plan(**inputs)
+    assert plan["models"]["primary"]["vram_total"] == 0
+    assert any("NVIDIA GA106" in m for m in _problems(plan, "hardware/gpu", "warning"))
+
+
 def test_extra_problems_are_merged() -> None:
     extra = [{"severity": "error", "area": "preflight/os", "message": "Ubuntu 20.04 is too old", "fix": "upgrade"}]
     plan = cap.build_plan(**example_inputs(), extra_problems=extra)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -92,3 +93,41 @@ def test_report_without_dest_only_returns_markdown(capsys: pytest.CaptureFixture
 def test_report_fails_on_a_foreign_dict(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capacity_report, {"plans": [{"host": "x"}]}, capsys)
     assert result["failed"] and "cannot render" in result["msg"]
+
+
+@pytest.mark.parametrize("module", [capacity_plan, capacity_report])
+def test_documentation_parses_and_matches_the_argument_spec(module: Any) -> None:
+    docs = yaml.safe_load(module.DOCUMENTATION)
+    yaml.safe_load(module.EXAMPLES)
+    returns = yaml.safe_load(module.RETURN)
+
+    def descriptions(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "description":
+                    for line in value if isinstance(value, list) else [value]:
+                        assert isinstance(line, str), line  # an unquoted "key: value" would become a dict
+                descriptions(value)
+        elif isinstance(node, list):
+            for value in node:
+                descriptions(value)
+
+    descriptions(docs)
+    descriptions(returns)
+    assert set(docs["attributes"]) >= {"check_mode", "diff_mode"}
+    captured: dict[str, Any] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake(**kwargs: Any) -> None:
+        captured.update(kwargs["argument_spec"])
+        raise Stop
+
+    with mock.patch.object(module, "AnsibleModule", side_effect=fake), pytest.raises(Stop):
+        module.main()
+    assert set(captured) == set(docs["options"])
+    for name, spec in captured.items():
+        for field in ("type", "elements", "default"):
+            assert spec.get(field) == docs["options"][name].get(field), (name, field)
+        assert spec.get("required", False) == docs["options"][name].get("required", False), name
