@@ -8,8 +8,8 @@ cd "$AISTACK_ROOT"
 rc=0
 step() { log "lint: $*"; "$@" || { log "lint step failed: $*"; rc=1; }; }
 step yamllint -s .
-step ruff check plugins tests scripts
-step ruff format --check plugins tests
+step ruff check plugins tests benchmarks
+step ruff format --check plugins tests benchmarks
 step mypy --config-file "$AISTACK_ROOT/pyproject.toml" plugins/module_utils
 step python tests/tools/check_argument_specs.py
 step antsibull-changelog lint
