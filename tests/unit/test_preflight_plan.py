@@ -142,6 +142,7 @@ BAD_HOSTS: dict[str, dict[str, Any]] = {
     "memory_over": {**DECLARED, **_allocations(ollama={"memory_gb": 90})},
     "disk_over": _disk_free(600),
     "gpu_missing": _declared(gpus=[]),
+    "unreachable": {},  # no declared hardware: plan mode tries it (TEST-NET, 3 s timeout) and reports why not
 }
 
 EXPECTED: dict[str, tuple[str, ...]] = {
@@ -153,6 +154,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "memory_over": ("(1 error(s)", "[budget/memory]", "aistack_allocations request 118 GiB, the host has 96 GiB"),
     "disk_over": ("(1 error(s)", "[budget/disk]", "volumes need 860 GiB but nvme0n1 has 600 GiB free"),
     "gpu_missing": ("(1 error(s)", "[gpu] No NVIDIA GPU found", "aistack_gpu_acceleration is true"),
+    "unreachable": (
+        "(1 error(s)):",
+        "[host] unreachable (192.0.2.10) could not be reached",
+        "preflight_declared_hardware",
+    ),
 }
 
 
@@ -180,6 +186,8 @@ def test_bad_runs_contact_and_change_nothing(bad_run: tuple[int, dict[str, Any]]
     assert set(result["stats"]) == set(BAD_HOSTS)
     _assert_untouched(result)
     assert result["stats"]["fits"]["failures"] == 0
+    # Only the host without declared hardware was tried (and its failure to answer ignored).
+    assert {host for host, stats in result["stats"].items() if stats["ignored"]} == {"unreachable"}
 
 
 def test_example_report_shows_the_design_overcommit_and_plan_mode_exits_0(tmp_path: Path) -> None:
