@@ -142,7 +142,7 @@ def parse_nvidia_smi_version(text: str) -> dict[str, str | None]:
     for line in text.splitlines():
         if ":" not in line:
             continue
-        label, _, value = line.partition(":")
+        label, _sep, value = line.partition(":")
         key = keys.get(label.strip().lower())
         if key and value.strip():
             found[key] = value.strip()
@@ -221,7 +221,7 @@ def parse_os_release(text: str) -> dict[str, str]:
         line = raw.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         values[key] = value.strip().strip("\"'")
     name = values.get("NAME", "")
     os_id = values.get("ID", "")
@@ -257,7 +257,7 @@ def parse_cpuinfo(text: str) -> dict[str, Any]:
     sockets: set[str] = set()
     physical = core = None
     for line in [*text.splitlines(), ""]:
-        key, _, value = line.partition(":")
+        key, _sep, value = line.partition(":")
         key, value = key.strip(), value.strip()
         if key == "processor":
             threads += 1

@@ -100,6 +100,9 @@ options:
             description: GPU memory in MiB.
             type: int
             required: true
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.facts
 attributes:
   check_mode:
     support: full
@@ -108,6 +111,8 @@ attributes:
     support: none
   facts:
     support: full
+  platform:
+    platforms: posix
 notes:
   - Memory is MemTotal from C(/proc/meminfo), a little below the installed size (firmware and kernel keep some).
 seealso:
