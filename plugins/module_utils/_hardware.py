@@ -11,15 +11,22 @@ Public functions other modules may reuse (the NVIDIA driver role does):
 ``nvidia_smi_query_args``, ``parse_gpu_query``, ``parse_nvidia_smi_version``,
 ``parse_lspci``, ``nvidia_pci_gpus``, ``parse_secure_boot_mokutil``,
 ``secure_boot_from_efivar``, ``parse_os_release``, ``parse_meminfo``, ``parse_cpuinfo``,
-``block_devices``, ``path_usage``, ``declared_tree`` and ``summary``.
+``block_devices``, ``path_usage``, ``declared_tree`` and ``summary``; and, given a command
+runner, ``discover_gpus``, ``discover_secure_boot`` and ``discover_virtualization``.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+# How discovery runs a command and finds one: AnsibleModule.run_command and
+# get_bin_path in the module, fakes in the tests.
+Runner = Callable[[list[str]], tuple[int, str, str]]
+Which = Callable[[str], "str | None"]
 
 GIB = 1024**3
 
@@ -488,3 +495,90 @@ def sysfs_pci_gpus(pci_root: str = "/sys/bus/pci/devices") -> list[dict[str, Any
             }
         )
     return gpus
+
+
+def discover_gpus(
+    run: Runner, which: Which, pci_root: str = "/sys/bus/pci/devices"
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Find NVIDIA GPUs: nvidia-smi when it answers, else lspci, else sysfs.
+
+    Returns the GPUs (each with ``source``) and the driver state: ``loaded`` (nvidia-smi
+    answered), ``driver_version``, ``cuda_version``, ``source`` and ``error`` (why
+    nvidia-smi did not answer, when it is installed).
+    """
+    driver: dict[str, Any] = {
+        "loaded": False,
+        "driver_version": None,
+        "cuda_version": None,
+        "source": None,
+        "error": None,
+    }
+    smi = which("nvidia-smi")
+    if smi:
+        rc, out, err = run([smi, *nvidia_smi_query_args()])
+        if rc != 0:
+            driver["error"] = (err or out).strip() or f"nvidia-smi exited {rc}"
+        else:
+            try:
+                gpus = parse_gpu_query(out)
+            except HardwareParseError as exc:
+                driver["error"] = str(exc)
+            else:
+                for gpu in gpus:
+                    gpu["source"] = "nvidia-smi"
+                rc, out, _err = run([smi, "--version"])
+                versions = parse_nvidia_smi_version(out) if rc == 0 else {}
+                first_gpu_driver = gpus[0]["driver_version"] if gpus else None
+                driver.update(
+                    loaded=True,
+                    source="nvidia-smi",
+                    driver_version=versions.get("driver_version") or first_gpu_driver,
+                    cuda_version=versions.get("cuda_version"),
+                )
+                return gpus, driver
+    lspci = which("lspci")
+    if lspci:
+        rc, out, _err = run([lspci, "-nn"])
+        if rc == 0:
+            gpus = nvidia_pci_gpus(parse_lspci(out))
+            for gpu in gpus:
+                gpu["source"] = "lspci"
+            driver["source"] = "lspci"
+            return gpus, driver
+    gpus = sysfs_pci_gpus(pci_root)
+    for gpu in gpus:
+        gpu["source"] = "sysfs"
+    driver["source"] = "sysfs"
+    return gpus, driver
+
+
+def discover_secure_boot(run: Runner, which: Which, efi_dir: str = "/sys/firmware/efi") -> str:
+    """Secure Boot state: ``mokutil --sb-state`` when it knows, else the SecureBoot EFI variable.
+
+    A host without ``efi_dir`` booted in legacy BIOS mode.
+    """
+    mokutil = which("mokutil")
+    if mokutil:
+        _rc, out, err = run([mokutil, "--sb-state"])
+        state = parse_secure_boot_mokutil(out + err)
+        if state != "unknown":
+            return state
+    if not os.path.isdir(efi_dir):
+        return "legacy_bios"
+    for path in sorted(glob.glob(os.path.join(efi_dir, "efivars", "SecureBoot-*"))):
+        try:
+            with open(path, "rb") as handle:
+                return secure_boot_from_efivar(handle.read())
+        except OSError:
+            return "unknown"
+    return "unknown"
+
+
+def discover_virtualization(run: Runner, which: Which) -> str:
+    """What ``systemd-detect-virt`` prints (``none`` on bare metal), or ``unknown``."""
+    detect = which("systemd-detect-virt")
+    if not detect:
+        return "unknown"
+    # It exits 1 and prints "none" on bare metal: the output, not the status, is the answer.
+    _rc, out, _err = run([detect])
+    return out.strip() or "unknown"

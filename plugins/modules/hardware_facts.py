@@ -206,7 +206,6 @@ ansible_facts:
             disks: [{device: nvme0n1, size_gb: 1000.0, free_gb: 1000.0, mount: /var/lib/longhorn}]
 """
 
-import glob
 import os
 from typing import Any
 
@@ -220,91 +219,29 @@ def _read(path: str) -> str:
         return handle.read()
 
 
-def _gpus(module: AnsibleModule) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    driver: dict[str, Any] = {
-        "loaded": False,
-        "driver_version": None,
-        "cuda_version": None,
-        "source": None,
-        "error": None,
-    }
-    smi = module.get_bin_path("nvidia-smi")
-    if smi:
-        rc, out, err = module.run_command([smi, *hw.nvidia_smi_query_args()])
-        if rc == 0:
-            try:
-                gpus = hw.parse_gpu_query(out)
-            except hw.HardwareParseError as exc:
-                driver["error"] = str(exc)
-            else:
-                for gpu in gpus:
-                    gpu["source"] = "nvidia-smi"
-                driver.update(loaded=True, source="nvidia-smi")
-                rc, out, _err = module.run_command([smi, "--version"])
-                versions = hw.parse_nvidia_smi_version(out) if rc == 0 else {}
-                first_gpu_driver = gpus[0]["driver_version"] if gpus else None
-                driver["driver_version"] = versions.get("driver_version") or first_gpu_driver
-                driver["cuda_version"] = versions.get("cuda_version")
-                return gpus, driver
-        else:
-            driver["error"] = (err or out).strip() or f"nvidia-smi exited {rc}"
-    lspci = module.get_bin_path("lspci")
-    if lspci:
-        rc, out, _err = module.run_command([lspci, "-nn"])
-        if rc == 0:
-            gpus = hw.nvidia_pci_gpus(hw.parse_lspci(out))
-            for gpu in gpus:
-                gpu["source"] = "lspci"
-            driver["source"] = "lspci"
-            return gpus, driver
-    gpus = hw.sysfs_pci_gpus()
-    for gpu in gpus:
-        gpu["source"] = "sysfs"
-    driver["source"] = "sysfs"
-    return gpus, driver
-
-
-def _secure_boot(module: AnsibleModule) -> str:
-    mokutil = module.get_bin_path("mokutil")
-    if mokutil:
-        _rc, out, err = module.run_command([mokutil, "--sb-state"])
-        state = hw.parse_secure_boot_mokutil(out + err)
-        if state != "unknown":
-            return state
-    if not os.path.isdir("/sys/firmware/efi"):
-        return "legacy_bios"
-    for path in glob.glob("/sys/firmware/efi/efivars/SecureBoot-*"):
-        try:
-            with open(path, "rb") as handle:
-                return hw.secure_boot_from_efivar(handle.read())
-        except OSError:
-            return "unknown"
-    return "unknown"
-
-
-def _virtualization(module: AnsibleModule) -> str:
-    detect = module.get_bin_path("systemd-detect-virt")
-    if not detect:
-        return "unknown"
-    # Exits 1 and prints "none" on bare metal.
-    _rc, out, _err = module.run_command([detect])
-    return out.strip() or "unknown"
-
-
 def gather(module: AnsibleModule) -> dict[str, Any]:
     os_release = next((p for p in ("/etc/os-release", "/usr/lib/os-release") if os.path.exists(p)), None)
     os_info: dict[str, Any] = hw.parse_os_release(_read(os_release)) if os_release else {"distribution": "unknown"}
     uname = os.uname()
     os_info.update(kernel=uname.release, architecture=uname.machine)
     mounts = hw.parse_mounts(_read("/proc/mounts"))
-    gpus, driver = _gpus(module)
+
+    def run(args: list[str]) -> tuple[int, str, str]:
+        rc, out, err = module.run_command(args)
+        return rc, out, err
+
+    def which(name: str) -> str | None:
+        path: str | None = module.get_bin_path(name)
+        return path
+
+    gpus, driver = hw.discover_gpus(run, which)
     tree: dict[str, Any] = {
         "source": "gathered",
         "cpu": hw.parse_cpuinfo(_read("/proc/cpuinfo")),
         "memory": hw.parse_meminfo(_read("/proc/meminfo")),
         "os": os_info,
-        "virtualization": _virtualization(module),
-        "secure_boot": _secure_boot(module),
+        "virtualization": hw.discover_virtualization(run, which),
+        "secure_boot": hw.discover_secure_boot(run, which),
         "disks": hw.block_devices(),
         "storage": [hw.path_usage(p, mounts) for p in module.params["storage_paths"]],
         "gpus": gpus,

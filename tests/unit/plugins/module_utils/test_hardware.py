@@ -308,3 +308,107 @@ class TestTrees:
         ]
         # lspci saw the GPU but its memory is unknown until the driver runs: nothing to plan on.
         assert hw.summary(tree)["gpus"] == []
+
+
+class FakeHost:
+    """Commands a host has, and what they answer: {argv[0] basename + first arg: (rc, out, err)}."""
+
+    def __init__(self, answers: dict[str, tuple[int, str, str]]) -> None:
+        self.answers = answers
+        self.calls: list[list[str]] = []
+
+    def which(self, name: str) -> str | None:
+        return f"/usr/bin/{name}" if any(key.split(" ")[0] == name for key in self.answers) else None
+
+    def run(self, args: list[str]) -> tuple[int, str, str]:
+        self.calls.append(args)
+        key = f"{Path(args[0]).name} {args[1]}" if len(args) > 1 else Path(args[0]).name
+        for pattern, answer in self.answers.items():
+            if key.startswith(pattern):
+                return answer
+        raise AssertionError(f"unexpected command {args}")
+
+
+class TestDiscovery:
+    def test_nvidia_smi_answers(self, tmp_path: Path) -> None:
+        host = FakeHost(
+            {
+                "nvidia-smi --query-gpu": (0, _fixture("query-gpu.csv"), ""),
+                "nvidia-smi --version": (0, _fixture("versions.txt"), ""),
+                "lspci -nn": (0, LSPCI_SAMPLE, ""),
+            }
+        )
+        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path))
+        assert [(g["name"], g["memory_mib"], g["source"]) for g in gpus] == [
+            ("NVIDIA H100 80GB HBM3", 81559, "nvidia-smi")
+        ]
+        assert driver == {
+            "loaded": True,
+            "driver_version": "580.159.04",
+            "cuda_version": "13.0",
+            "source": "nvidia-smi",
+            "error": None,
+        }
+        assert host.calls[0] == ["/usr/bin/nvidia-smi", *hw.nvidia_smi_query_args()]
+        assert not any("lspci" in call[0] for call in host.calls)
+
+    def test_nvidia_smi_fails_falls_back_to_lspci(self, tmp_path: Path) -> None:
+        failure = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
+        host = FakeHost({"nvidia-smi --query-gpu": (9, failure, ""), "lspci -nn": (0, LSPCI_SAMPLE, "")})
+        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path))
+        assert [(g["name"], g["memory_mib"], g["source"]) for g in gpus] == [
+            ("NVIDIA GeForce RTX 3050", None, "lspci"),
+            ("NVIDIA H100 SXM5 80GB", None, "lspci"),
+        ]
+        assert driver["loaded"] is False
+        assert driver["error"] == failure
+        assert driver["source"] == "lspci"
+
+    def test_garbled_nvidia_smi_is_an_error_not_a_crash(self, tmp_path: Path) -> None:
+        host = FakeHost({"nvidia-smi --query-gpu": (0, "garbage", ""), "lspci -nn": (0, "", "")})
+        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path))
+        assert gpus == []
+        assert "expected 14 comma-separated fields" in driver["error"]
+
+    def test_no_tools_reads_sysfs(self, tmp_path: Path) -> None:
+        slot = tmp_path / "0000:01:00.0"
+        slot.mkdir()
+        (slot / "vendor").write_text("0x10de\n")
+        (slot / "class").write_text("0x030200\n")
+        (slot / "device").write_text("0x2330\n")
+        host = FakeHost({})
+        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path))
+        assert [(g["name"], g["source"]) for g in gpus] == [("NVIDIA GPU [10de:2330]", "sysfs")]
+        assert driver["source"] == "sysfs"
+        assert host.calls == []
+
+    def test_secure_boot_from_mokutil(self, tmp_path: Path) -> None:
+        host = FakeHost({"mokutil --sb-state": (0, "SecureBoot enabled\n", "")})
+        assert hw.discover_secure_boot(host.run, host.which, str(tmp_path / "none")) == "enabled"
+
+    def test_secure_boot_from_efivar_when_mokutil_is_absent(self, tmp_path: Path) -> None:
+        efivars = tmp_path / "efivars"
+        efivars.mkdir()
+        (efivars / "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c").write_bytes(b"\x06\x00\x00\x00\x00")
+        host = FakeHost({})
+        assert hw.discover_secure_boot(host.run, host.which, str(tmp_path)) == "disabled"
+
+    def test_secure_boot_legacy_bios_and_unknown(self, tmp_path: Path) -> None:
+        host = FakeHost({"mokutil --sb-state": (255, "", "Failed to read SecureBoot\n")})
+        assert hw.discover_secure_boot(host.run, host.which, str(tmp_path / "absent")) == "legacy_bios"
+        assert hw.discover_secure_boot(host.run, host.which, str(tmp_path)) == "unknown"
+
+    @pytest.mark.parametrize(
+        ("answers", "expected"),
+        [
+            ({"systemd-detect-virt": (1, "none\n", "")}, "none"),
+            ({"systemd-detect-virt": (0, "kvm\n", "")}, "kvm"),
+            ({}, "unknown"),
+        ],
+    )
+    def test_virtualization(self, answers: dict[str, tuple[int, str, str]], expected: str) -> None:
+        assert hw.discover_virtualization(*_runner_which(FakeHost(answers))) == expected
+
+
+def _runner_which(host: FakeHost) -> tuple[hw.Runner, hw.Which]:
+    return host.run, host.which
