@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Replay tests/unit/data/ground_truth.yml through the capacity planner's estimator.
 
 Prints, for every published measurement, what the planner predicts and the

@@ -202,7 +202,7 @@ def hbar_chart(
     axis_y = top + len(rows) * (bar_h + gap)
     height = axis_y + 26 + legend_h
     plot_w = width - label_w - right_pad
-    scale_max = max([sum(v for v, _, _ in segs) for _, segs in rows] + [v for v, _, _ in lines] + [1e-9])
+    scale_max = max([sum(seg[0] for seg in segs) for _label, segs in rows] + [line[0] for line in lines] + [1e-9])
     scale_max *= 1.05
 
     def x(value: float) -> float:

@@ -22,7 +22,9 @@ description:
   - Sizes are GiB (2^30 bytes, Kubernetes C(Gi)) for keys ending in C(_gb); model figures in the
     result are bytes.
 author:
-  - aistack.baremetal maintainers
+  - aistack.baremetal maintainers (@aistack)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   host:
     description: Name of the host the plan is for (used in the report).

@@ -17,7 +17,9 @@ description:
     when its content changes, so a second run with the same plans reports no change.
   - "Runs on the controller (C(delegate_to: localhost))."
 author:
-  - aistack.baremetal maintainers
+  - aistack.baremetal maintainers (@aistack)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   plans:
     description:
@@ -32,7 +34,7 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Writes nothing; RV(changed) says whether the files would change, RV(markdown) is returned as usual.
+    details: Writes nothing; C(changed) says whether the files would change, RV(markdown) is returned as usual.
   diff_mode:
     support: none
 seealso:

@@ -19,17 +19,17 @@ description:
     the partial blobs) up to O(retries) times within O(pull_deadline) seconds. An error reported inside the
     stream (disk full, unknown model, registry unreachable) fails at once with the server's message.
 author:
-  - aistack.baremetal maintainers
+  - aistack.baremetal maintainers (@aistack)
 extends_documentation_fragment:
   - aistack.baremetal.ollama
   - aistack.baremetal.ollama.attributes
 attributes:
   check_mode:
-    description:
-      - Reports what would be pulled, deleted, created, loaded or unloaded without doing it.
+    description: Reports what would be pulled, deleted, created, loaded or unloaded without doing it.
+    support: partial
+    details:
       - With O(state=latest) a model that is already installed cannot be predicted without pulling it, so check
         mode reports only the missing ones.
-    support: partial
   diff_mode:
     description: Shows the requested models with their digests (and which are loaded) before and after.
     support: full

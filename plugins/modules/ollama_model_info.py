@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Reads C(/api/version), C(/api/tags) and C(/api/ps) of an Ollama server (three requests, nothing is changed).
 author:
-  - aistack.baremetal maintainers
+  - aistack.baremetal maintainers (@aistack)
 extends_documentation_fragment:
   - aistack.baremetal.ollama
   - aistack.baremetal.ollama.attributes

@@ -4,7 +4,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 ensure_venv
-cd "$AISTACK_ROOT"
+cd "$AISTACK_ROOT" || exit 1
 rc=0
 step() { log "lint: $*"; "$@" || { log "lint step failed: $*"; rc=1; }; }
 step yamllint -s .

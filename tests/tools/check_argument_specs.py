@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check that every role's meta/argument_specs.yml lists exactly the variables in defaults/main.yml.
 
 Also checks that every variable is prefixed with the role name, that the spec

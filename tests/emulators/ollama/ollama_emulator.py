@@ -110,7 +110,7 @@ def parse_name(raw: str) -> tuple[str, str, str, str]:
         raise NameError_(raw)
     s, tag = raw, "latest"
     if s.rfind(":") > s.rfind("/"):
-        s, _, tag = s.rpartition(":")
+        s, _unused, tag = s.rpartition(":")
     parts = s.split("/")
     host, ns = DEFAULT_HOST, DEFAULT_NAMESPACE
     if len(parts) == 1:
@@ -195,7 +195,7 @@ class RemoteModel:
             ("license", b"emulated license text"),
             ("params", json.dumps(BASE_PARAMETERS).encode()),
         ]
-        model_size = self.size - sum(len(b) for _, b in small)
+        model_size = self.size - sum(len(b) for _unused, b in small)
         layers = [{"mediaType": f"{MEDIA}.model", "digest": "sha256:" + sha(seed + ":model"), "size": model_size}]
         for kind, blob in small:
             layers.append({"mediaType": f"{MEDIA}.{kind}", "digest": "sha256:" + sha(blob), "size": len(blob)})
@@ -477,7 +477,7 @@ class Handler(BaseHTTPRequestHandler):
         }
         handler = routes.get((method, path))
         if handler is None:
-            known = {p for _, p in routes}
+            known = {p for _unused, p in routes}
             self._json(405 if path in known else 404, None if path in known else {"error": "404 page not found"})
             return
         try:

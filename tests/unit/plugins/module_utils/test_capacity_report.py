@@ -96,7 +96,7 @@ def test_write_reports_is_idempotent_and_honours_check_mode(plans: list[dict[str
     assert changed
     assert sorted(os.path.basename(p) for p in files.values()) == ["report.html", "report.json", "report.md"]
     assert Path(files["markdown"]).read_text() == contents["markdown"]
-    changed, _ = rep.write_reports(str(dest), contents)
+    changed, _unused = rep.write_reports(str(dest), contents)
     assert not changed
     Path(files["json"]).write_text("{}")
     assert rep.write_reports(str(dest), contents, check_mode=True)[0]

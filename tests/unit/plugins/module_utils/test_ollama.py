@@ -242,7 +242,7 @@ def test_pull_retries_dropped_connections_and_5xx_then_succeeds() -> None:
 
 
 def test_pull_gives_up_after_retries() -> None:
-    answers = [http_error("u", 500, {"error": "boom"}) for _ in range(3)]
+    answers = [http_error("u", 500, {"error": "boom"}) for _unused in range(3)]
     with (
         mock.patch(OPEN_URL, side_effect=answers) as open_url,
         pytest.raises(o.OllamaTransientError, match=r"failed after 3 attempts: .*HTTP 500: boom"),
@@ -257,7 +257,7 @@ def test_pull_respects_the_deadline() -> None:
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    answers = [http_error("u", 500, {"error": "boom"}) for _ in range(10)]
+    answers = [http_error("u", 500, {"error": "boom"}) for _unused in range(10)]
     with (
         mock.patch(OPEN_URL, side_effect=answers) as open_url,
         pytest.raises(o.OllamaTransientError, match="deadline of 5s"),
