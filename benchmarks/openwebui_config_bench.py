@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark openwebui_config against a real Open WebUI: a full apply and a no-op run.
 
 Starts a fresh instance of each version with tests/harness/openwebui.sh (cached
@@ -74,7 +73,7 @@ def bench(url: str, email: str, password: str, label: str, repeat: int) -> None:
     seconds, req, changed = timed(Client(url, email=email, password=password))
     print(f"{label:>8}  full apply   {seconds * 1000:7.0f} ms  {fmt(req)}  changed={changed}")
     runs = []
-    for _ in range(repeat):
+    for _run in range(repeat):
         seconds, req, changed = timed(Client(url, api_key=token))
         runs.append(seconds)
         if changed or req["writes"]:
@@ -83,7 +82,7 @@ def bench(url: str, email: str, password: str, label: str, repeat: int) -> None:
         f"{label:>8}  no-op run    {statistics.median(runs) * 1000:7.0f} ms  {fmt(req)}  changed=False"
         f"  (median of {repeat}, token auth)"
     )
-    seconds, req, _ = timed(Client(url, email=email, password=password))
+    seconds, req, _changed = timed(Client(url, email=email, password=password))
     print(f"{label:>8}  no-op+signin {seconds * 1000:7.0f} ms  {fmt(req)}")
 
 

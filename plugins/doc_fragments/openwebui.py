@@ -26,7 +26,7 @@ options:
     type: str
   api_key:
     description:
-      - An admin's API key (C(sk-...)) or a session token, sent as C(Authorization: Bearer).
+      - An admin's API key (C(sk-...)) or a session token, sent as a bearer token in the C(Authorization) header.
       - Takes precedence over O(email) and O(password). Open WebUI 0.6.37 and later accept API keys only
         when C(ENABLE_API_KEYS) is true.
     type: str

@@ -236,7 +236,8 @@ class Client:
     def _bearer(self) -> str:
         if not self.token:
             self.signin()
-        assert self.token is not None
+        if not self.token:  # pragma: no cover - signin() raises instead
+            raise AuthenticationFailed("no token after sign-in")
         return self.token
 
     def whoami(self) -> dict[str, Any]:

@@ -21,7 +21,7 @@ description:
   - With O(api_key) instead of a password, an existing instance is verified with that key
     (C(GET /api/v1/auths/)); creating the first admin always needs O(email) and O(password).
 author:
-  - aistack.baremetal maintainers
+  - aistack.baremetal maintainers (@aistack)
 extends_documentation_fragment:
   - aistack.baremetal.openwebui
 options:
@@ -37,9 +37,11 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details: On a fresh instance reports C(changed) and returns no token; otherwise signs in, which writes nothing.
   diff_mode:
+    description: Returns details on what has changed (or would change in check mode) when in diff mode.
     support: none
 notes:
   - On 0.6.x the first signup fails while C(ENABLE_SIGNUP) or C(ENABLE_LOGIN_FORM) is false, even on an

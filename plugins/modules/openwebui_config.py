@@ -26,7 +26,7 @@ description:
   - Values of keys whose name ends in C(key), C(api_key), C(password), C(token) or C(secret) are treated as
     secrets - masked in the diff and in the results.
 author:
-  - aistack.baremetal maintainers
+  - aistack.baremetal maintainers (@aistack)
 extends_documentation_fragment:
   - aistack.baremetal.openwebui
 options:
@@ -175,7 +175,7 @@ options:
     type: dict
   permissions:
     description:
-      - Default permissions of users (C(/api/v1/users/default/permissions)), nested by group:
+      - Default permissions of users (C(/api/v1/users/default/permissions)), nested by group -
         C(workspace), C(sharing), C(chat), C(features) (0.12 adds C(access_grants) and C(settings)).
     type: dict
   audio:
@@ -194,9 +194,11 @@ options:
     type: dict
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details: Reads every section given and reports what would be written, without writing.
   diff_mode:
+    description: Returns details on what has changed (or would change in check mode) when in diff mode.
     support: full
     details: Before and after of the managed keys only; secrets are masked.
 notes:

@@ -105,7 +105,7 @@ def test_unknown_key_lists_valid_ones_and_writes_nothing(server: FakeOpenWebUI) 
     assert "file_max_size" in str(err.value) and "chunk_size" in str(err.value)
     assert server.writes == []
     # validation happens before signing in
-    assert not any(p.endswith("/signin") for _, p, _ in server.requests)
+    assert not any(p.endswith("/signin") for _method, p, _body in server.requests)
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_unsupported_versions_fail_clearly(version: str, monkeypatch: pytest.Mon
         cfg.ConfigError, match=rf"Open WebUI {version} is not supported .*>=0.6.12,<0.6.18, >=0.12.0,<0.13.0"
     ):
         cfg.apply(client(), SETTINGS, check_mode=False)
-    assert [p for _, p, _ in fake.requests] == ["/api/version"]
+    assert [p for _method, p, _body in fake.requests] == ["/api/version"]
 
 
 def test_openai_key_kept_when_not_given(server: FakeOpenWebUI) -> None:

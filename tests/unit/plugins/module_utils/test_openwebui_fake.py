@@ -117,7 +117,7 @@ class FakeOpenWebUI:
     # -- helpers -----------------------------------------------------------------
     @property
     def writes(self) -> list[str]:
-        return [f"{m} {p}" for m, p, _ in self.requests if m != "GET" and not p.endswith("/signin")]
+        return [f"{m} {p}" for m, p, _body in self.requests if m != "GET" and not p.endswith("/signin")]
 
     def _json(self, data: Any) -> FakeResponse:
         return FakeResponse(json.dumps(data).encode(), "application/json")
