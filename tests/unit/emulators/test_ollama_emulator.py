@@ -129,9 +129,12 @@ def test_chat_generate_and_keep_alive(client: ollama.Client) -> None:
 
 def test_keep_alive_expiry_removes_runner(client: ollama.Client) -> None:
     client.pull("llama3.2:1b")
-    client.generate(model="llama3.2:1b", keep_alive="50ms")
+    # Long enough to see it loaded on a busy machine, short enough to wait out.
+    client.generate(model="llama3.2:1b", keep_alive="1s")
     assert [m.model for m in client.ps().models] == ["llama3.2:1b"]
-    time.sleep(0.1)
+    deadline = time.monotonic() + 10
+    while client.ps().models and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert client.ps().models == []
 
 
