@@ -21,7 +21,7 @@ description:
   - Sizes are GiB (2^30 bytes, Kubernetes C(Gi)) under keys ending in C(_gb); GPU memory is MiB.
   - Needs nothing beyond Python's standard library on the target.
 author:
-  - aistack.baremetal maintainers
+  - aistack.baremetal maintainers (@aistack)
 options:
   storage_paths:
     description:
