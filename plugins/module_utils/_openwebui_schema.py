@@ -3,7 +3,9 @@
 """Request bodies of the Open WebUI admin endpoints, per reference release.
 
 Generated from the OpenAPI documents that Open WebUI 0.6.12 and 0.12.4 serve
-with ``ENV=dev`` (``tests/harness/openwebui.sh schema`` regenerates them).
+with ``ENV=dev``. To regenerate: ``tests/harness/openwebui.sh openapi 0.12.4 /tmp/o.json``
+then ``tests/harness/openwebui.sh schema 0.12.4=/tmp/o.json ...`` prints this dict
+(reformat with ``ruff format``).
 Each section maps the API's field names to a type:
 ``bool``, ``int``, ``float``, ``str``, ``list``, ``dict``, ``any``; a
 trailing ``?`` means ``null`` is accepted; a nested dict is a nested object.

@@ -6,6 +6,8 @@
 #   tests/harness/openwebui.sh stop PIDFILE
 #   tests/harness/openwebui.sh restart VERSION PORT DATA_DIR # stop, start, wait
 #   tests/harness/openwebui.sh wait URL [SECONDS]          # until /health answers
+#   tests/harness/openwebui.sh openapi VERSION OUT.json    # dump its OpenAPI document
+#   tests/harness/openwebui.sh schema VERSION=SPEC.json... # print BODIES for _openwebui_schema.py
 #
 # Each version lives in its own virtualenv under
 # $AISTACK_CACHE/openwebui/<version>/venv. The stamp file is written only
@@ -26,7 +28,7 @@ OPENWEBUI_HARNESS_VERSION=1
 OPENWEBUI_TORCH="${AISTACK_OPENWEBUI_TORCH:-torch==2.13.0}"
 
 usage() {
-  sed -n '2,9p' "$0" >&2
+  sed -n '2,11p' "$0" >&2
   exit 2
 }
 
@@ -111,6 +113,78 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
+# The OpenAPI document is served only with ENV=dev: start a throwaway instance.
+dump_openapi() {
+  local version="$1" out="$2" data port
+  data="$(mktemp -d)"
+  port="$("$AISTACK_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  ENV=dev start_one "$version" "$port" "$data" >/dev/null
+  if wait_health "http://127.0.0.1:$port"; then
+    curl -fsS "http://127.0.0.1:$port/openapi.json" >"$out"
+  fi
+  stop_pidfile "$data/server.pid"
+  rm -rf "$data"
+  [ -s "$out" ]
+}
+
+# Reduce OpenAPI documents to the request-body type trees of the sections
+# openwebui_config manages (plugins/module_utils/_openwebui_schema.py).
+print_schema() {
+  "$AISTACK_PYTHON" - "$@" <<'PY'
+"""Generate compact request-body type trees from Open WebUI OpenAPI specs."""
+import json, sys, pprint
+
+SECTIONS = {
+    "auth": "/api/v1/auths/admin/config",
+    "retrieval": "/api/v1/retrieval/config/update",
+    "tasks": "/api/v1/tasks/config/update",
+    "permissions": "/api/v1/users/default/permissions",
+    "audio": "/api/v1/audio/config/update",
+    "images": "/api/v1/images/config/update",
+    "code_execution": "/api/v1/configs/code_execution",
+}
+
+def resolve(spec, sc):
+    while "$ref" in sc:
+        sc = spec["components"]["schemas"][sc["$ref"].split("/")[-1]]
+    return sc
+
+def typ(spec, sc):
+    sc = resolve(spec, sc)
+    if "anyOf" in sc:
+        opts = [resolve(spec, o) for o in sc["anyOf"]]
+        nullable = any(o.get("type") == "null" for o in opts)
+        rest = [o for o in opts if o.get("type") != "null"]
+        if len(rest) == 1:
+            t = typ(spec, rest[0])
+            if isinstance(t, str):
+                return t + "?" if nullable and not t.endswith("?") else t
+            return t  # nested object that may be null: keep tree
+        kinds = [typ(spec, o) for o in rest]
+        if all(isinstance(k, str) and k != "any" for k in kinds):
+            return "|".join(k.rstrip("?") for k in kinds) + ("?" if nullable else "")
+        return "any"
+    t = sc.get("type")
+    if t == "object" and "properties" in sc:
+        return {k: typ(spec, v) for k, v in sc["properties"].items()}
+    return {"boolean": "bool", "integer": "int", "number": "float", "string": "str",
+            "array": "list", "object": "dict", None: "any"}.get(t, "any")
+
+out = {}
+for v in sys.argv[1:]:
+    v, path = v.split("=", 1)
+    spec = json.load(open(path))
+    out[v] = {}
+    for name, path in SECTIONS.items():
+        op = spec["paths"].get(path, {}).get("post")
+        if not op:
+            continue
+        sc = op["requestBody"]["content"]["application/json"]["schema"]
+        out[v][name] = typ(spec, sc)
+pprint.pprint(out, width=100, sort_dicts=True)
+PY
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
@@ -135,6 +209,14 @@ case "$cmd" in
   wait)
     [ "$#" -ge 1 ] || usage
     wait_health "$@"
+    ;;
+  openapi)
+    [ "$#" -eq 2 ] || usage
+    dump_openapi "$@"
+    ;;
+  schema)
+    [ "$#" -ge 1 ] || usage
+    print_schema "$@"
     ;;
   venv)
     [ "$#" -eq 1 ] || usage
