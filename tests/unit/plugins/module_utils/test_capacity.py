@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity as cap
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import CATALOG
+from ansible_collections.aistack.baremetal.tests.unit.example_inventory import example_plan_inputs
 
 GIB = cap.GIB
 MIB = cap.MIB
@@ -31,25 +31,9 @@ DESIGN_MODELS = (
 )
 
 
-def example_inputs() -> dict[str, Any]:
-    """The example inventory's variables, as the preflight role passes them."""
-    stack = yaml.safe_load((ROOT / "inventories/example/group_vars/all/stack.yml").read_text())
-    host = yaml.safe_load((ROOT / "inventories/example/host_vars/ai-server.yml").read_text())
-    return {
-        "host": "ai-server",
-        "hardware": host["preflight_declared_hardware"],
-        "allocations": stack["aistack_allocations"],
-        "standby_allocations": stack["aistack_standby_allocations"],
-        "volumes": stack["aistack_volumes"],
-        "disk_reserved_gb": stack["aistack_disk_reserved_gb"],
-        "ollama_env": stack["aistack_ollama_env"],
-        "models": stack["aistack_models"],
-    }
-
-
 @pytest.fixture(scope="module")
 def example_plan() -> dict[str, Any]:
-    return cap.build_plan(**example_inputs())
+    return cap.build_plan(**example_plan_inputs())
 
 
 @pytest.fixture(scope="module")
@@ -310,7 +294,7 @@ def test_example_errors_come_first_and_are_counted(example_plan: dict[str, Any])
 
 
 def test_lower_parallel_shrinks_the_hot_set() -> None:
-    inputs = example_inputs()
+    inputs = example_plan_inputs()
     inputs["ollama_env"] = {**inputs["ollama_env"], "OLLAMA_NUM_PARALLEL": "1"}
     plan = cap.build_plan(**inputs)
     hot = plan["models"]["primary"]["hot_set"]
@@ -319,7 +303,7 @@ def test_lower_parallel_shrinks_the_hot_set() -> None:
 
 
 def test_hot_set_that_does_not_fit_is_an_error() -> None:
-    inputs = example_inputs()
+    inputs = example_plan_inputs()
     inputs["allocations"] = {**inputs["allocations"], "ollama": {"cpu": 35, "memory_gb": 24}}
     plan = cap.build_plan(**inputs)
     errors = _problems(plan, "models/primary", "error")
@@ -329,7 +313,7 @@ def test_hot_set_that_does_not_fit_is_an_error() -> None:
 
 
 def test_gpu_without_known_memory_is_planned_cpu_only() -> None:
-    inputs = example_inputs()
+    inputs = example_plan_inputs()
     inputs["hardware"] = {**inputs["hardware"], "gpus": [{"name": "NVIDIA GA106", "memory_mib": None}]}
     plan = cap.build_plan(**inputs)
     assert plan["models"]["primary"]["vram_total"] == 0
@@ -338,12 +322,12 @@ def test_gpu_without_known_memory_is_planned_cpu_only() -> None:
 
 def test_extra_problems_are_merged() -> None:
     extra = [{"severity": "error", "area": "preflight/os", "message": "Ubuntu 20.04 is too old", "fix": "upgrade"}]
-    plan = cap.build_plan(**example_inputs(), extra_problems=extra)
+    plan = cap.build_plan(**example_plan_inputs(), extra_problems=extra)
     assert {**extra[0]} in plan["problems"]
 
 
 def test_models_beyond_the_volume_are_an_error() -> None:
-    inputs = example_inputs()
+    inputs = example_plan_inputs()
     inputs["volumes"] = {**inputs["volumes"], "ollama": {"size_gb": 100}}
     plan = cap.build_plan(**inputs)
     assert any("volume ollama has 100 GiB" in m for m in _problems(plan, "models/primary", "error"))
@@ -355,7 +339,7 @@ def test_models_beyond_the_volume_are_an_error() -> None:
 
 
 def _with(**changes: Any) -> dict[str, Any]:
-    inputs = copy.deepcopy(example_inputs())
+    inputs = copy.deepcopy(example_plan_inputs())
     inputs.update(changes)
     return inputs
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity as cap
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_report as rep
+from ansible_collections.aistack.baremetal.tests.unit.example_inventory import example_plan_inputs
 
 ROOT = Path(__file__).resolve().parents[4]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,18 +20,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture(scope="module")
 def plans() -> list[dict[str, Any]]:
-    stack = yaml.safe_load((ROOT / "inventories/example/group_vars/all/stack.yml").read_text())
-    host = yaml.safe_load((ROOT / "inventories/example/host_vars/ai-server.yml").read_text())
-    plan = cap.build_plan(
-        host="ai-server",
-        hardware=host["preflight_declared_hardware"],
-        allocations=stack["aistack_allocations"],
-        standby_allocations=stack["aistack_standby_allocations"],
-        volumes=stack["aistack_volumes"],
-        disk_reserved_gb=stack["aistack_disk_reserved_gb"],
-        ollama_env=stack["aistack_ollama_env"],
-        models=stack["aistack_models"],
-    )
+    plan = cap.build_plan(**example_plan_inputs())
     return [plan]
 
 

@@ -12,6 +12,7 @@ import yaml
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.aistack.baremetal.plugins.modules import capacity_plan, capacity_report
+from ansible_collections.aistack.baremetal.tests.unit.example_inventory import example_plan_inputs
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -25,23 +26,8 @@ def run(module: Any, args: dict[str, Any], capsys: pytest.CaptureFixture[str], c
     return result
 
 
-def plan_args() -> dict[str, Any]:
-    stack = yaml.safe_load((ROOT / "inventories/example/group_vars/all/stack.yml").read_text())
-    host = yaml.safe_load((ROOT / "inventories/example/host_vars/ai-server.yml").read_text())
-    return {
-        "host": "ai-server",
-        "hardware": host["preflight_declared_hardware"],
-        "allocations": stack["aistack_allocations"],
-        "standby_allocations": stack["aistack_standby_allocations"],
-        "volumes": stack["aistack_volumes"],
-        "disk_reserved_gb": stack["aistack_disk_reserved_gb"],
-        "ollama_env": stack["aistack_ollama_env"],
-        "models": stack["aistack_models"],
-    }
-
-
 def test_plan_returns_the_plan_and_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capacity_plan, plan_args(), capsys)
+    result = run(capacity_plan, example_plan_inputs(), capsys)
     assert result["changed"] is False
     plan = result["plan"]
     assert plan["budget"]["cpu"]["over_by"] == 8
@@ -50,26 +36,26 @@ def test_plan_returns_the_plan_and_changes_nothing(capsys: pytest.CaptureFixture
 
 
 def test_plan_in_check_mode_gives_the_same_plan(capsys: pytest.CaptureFixture[str]) -> None:
-    normal = run(capacity_plan, plan_args(), capsys)
-    checked = run(capacity_plan, plan_args(), capsys, check=True)
+    normal = run(capacity_plan, example_plan_inputs(), capsys)
+    checked = run(capacity_plan, example_plan_inputs(), capsys, check=True)
     assert checked["plan"] == normal["plan"]
 
 
 def test_plan_fails_on_an_unknown_model(capsys: pytest.CaptureFixture[str]) -> None:
-    args = {**plan_args(), "models": {"primary": [{"name": "mystery:13b", "tier": "hot"}]}}
+    args = {**example_plan_inputs(), "models": {"primary": [{"name": "mystery:13b", "tier": "hot"}]}}
     result = run(capacity_plan, args, capsys)
     assert result["failed"]
     assert "mystery:13b" in result["msg"] and "aistack_model_catalog_extra" in result["msg"]
 
 
 def test_plan_fails_on_absurd_hardware(capsys: pytest.CaptureFixture[str]) -> None:
-    args = {**plan_args(), "hardware": {"cpu_cores": 10000, "memory_gb": 96}}
+    args = {**example_plan_inputs(), "hardware": {"cpu_cores": 10000, "memory_gb": 96}}
     result = run(capacity_plan, args, capsys)
     assert result["failed"] and "hardware.cpu_cores" in result["msg"]
 
 
 def test_report_writes_files_once(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    plan = run(capacity_plan, plan_args(), capsys)["plan"]
+    plan = run(capacity_plan, example_plan_inputs(), capsys)["plan"]
     dest = tmp_path / "out"
     checked = run(capacity_report, {"plans": [plan], "dest": str(dest)}, capsys, check=True)
     assert checked["changed"] and not dest.exists()
@@ -84,7 +70,7 @@ def test_report_writes_files_once(capsys: pytest.CaptureFixture[str], tmp_path: 
 
 
 def test_report_without_dest_only_returns_markdown(capsys: pytest.CaptureFixture[str]) -> None:
-    plan = run(capacity_plan, plan_args(), capsys)["plan"]
+    plan = run(capacity_plan, example_plan_inputs(), capsys)["plan"]
     result = run(capacity_report, {"plans": [plan]}, capsys)
     assert result["files"] == {} and not result["changed"]
     assert "## Problems" in result["markdown"]
