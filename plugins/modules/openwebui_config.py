@@ -202,6 +202,10 @@ attributes:
     support: full
     details: Before and after of the managed keys only; secrets are masked.
 notes:
+  - Every value is validated before the first write, but sections are written one after another; when the
+    server refuses a write, the sections written before it stay written and the error names the endpoint.
+  - Some writes make Open WebUI load what they name - for example an C(audio) write on 0.6.12 with the local
+    Whisper engine loads the Whisper model, which fails (HTTP 500) on an instance without internet access.
   - Open WebUI 0.6 keeps settings in memory per process and in its database; with several replicas and no
     C(REDIS_URL), a write reaches only the replica that served it.
 seealso:
