@@ -98,6 +98,8 @@ attributes:
     details: The module only computes; it changes nothing.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 notes:
   - Default C(num_ctx) follows Ollama's VRAM tiers (below 23 GiB total VRAM 4096, below 47 GiB 32768,
     else 262144), capped at the model's maximum; C(OLLAMA_CONTEXT_LENGTH) or a model's C(num_ctx) override it.

@@ -37,6 +37,8 @@ attributes:
     details: Writes nothing; C(changed) says whether the files would change, RV(markdown) is returned as usual.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 seealso:
   - module: aistack.baremetal.capacity_plan
 """
