@@ -37,6 +37,8 @@ ensure_venv() {
   stamp="$AISTACK_VENV/.aistack-stamp"
   if [ ! -x "$AISTACK_VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "creating virtualenv $AISTACK_VENV (pinned, requirements hash $want)"
+    # Debian and Ubuntu ship venv's ensurepip in a separate package.
+    "$AISTACK_PYTHON" -c 'import ensurepip' 2>/dev/null || ensure_apt python3-venv
     "$AISTACK_PYTHON" -m venv "$AISTACK_VENV"
     "$AISTACK_VENV/bin/pip" install -q --upgrade pip
     "$AISTACK_VENV/bin/pip" install -q -r "$req"
