@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.error import HTTPError, URLError
 
@@ -114,6 +114,18 @@ class Client:
         self.counts: dict[str, int] = {"reads": 0, "writes": 0, "signins": 0}
         self.writes: list[str] = []
         self._version: str | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Client:
+        """Build a client from a module's CONNECTION_ARGUMENT_SPEC options."""
+        return cls(
+            params["url"],
+            email=params["email"],
+            password=params["password"],
+            api_key=params["api_key"],
+            validate_certs=params["validate_certs"],
+            timeout=params["timeout"],
+        )
 
     # -- low level -----------------------------------------------------------------
 

@@ -130,14 +130,7 @@ def main() -> None:
         required_one_of=[("password", "api_key")],
     )
     params = module.params
-    client = Client(
-        params["url"],
-        email=params["email"],
-        password=params["password"],
-        api_key=params["api_key"],
-        validate_certs=params["validate_certs"],
-        timeout=params["timeout"],
-    )
+    client = Client.from_params(params)
     try:
         result = ensure_admin(client, params["name"], module.check_mode, api_key=params["ensure_api_key"])
     except OpenWebUIError as exc:

@@ -388,14 +388,7 @@ def main() -> None:
     # are not options of their own, so no_log cannot reach them: register them.
     module.no_log_values.update(secret_values(settings))
 
-    client = Client(
-        params["url"],
-        email=params["email"],
-        password=params["password"],
-        api_key=params["api_key"],
-        validate_certs=params["validate_certs"],
-        timeout=params["timeout"],
-    )
+    client = Client.from_params(params)
     try:
         result = apply(client, settings, module.check_mode)
     except OpenWebUIError as exc:
