@@ -1,6 +1,6 @@
 # Copyright: aistack.baremetal contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Render capacity plans (from _capacity.build_plan) as Markdown, HTML with inline SVG, and JSON."""
+"""Render capacity plans (from _capacity_budget.build_plan) as Markdown, HTML with inline SVG, and JSON."""
 
 from __future__ import annotations
 

@@ -208,10 +208,8 @@ plan:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity import (
-    CapacityInputError,
-    build_plan,
-)
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_budget import build_plan
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import CapacityInputError
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Unit tests for the capacity planner (_capacity): formulas, the example inventory, bad input."""
+"""Unit tests for the capacity planner (estimate, inputs, budget): formulas, the example inventory, bad input."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity as cap
-from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import CATALOG
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_budget as bud
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_estimate as est
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_inputs as inp
+from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import CATALOG, REQUIRED_FIELDS
 from ansible_collections.aistack.baremetal.tests.unit.example_inventory import example_plan_inputs
 
-GIB = cap.GIB
-MIB = cap.MIB
+GIB = est.GIB
+MIB = est.MIB
 ROOT = Path(__file__).resolve().parents[4]
 DESIGN_MODELS = (
     "llama3.1:8b",
@@ -33,12 +35,12 @@ DESIGN_MODELS = (
 
 @pytest.fixture(scope="module")
 def example_plan() -> dict[str, Any]:
-    return cap.build_plan(**example_plan_inputs())
+    return bud.build_plan(**example_plan_inputs())
 
 
 @pytest.fixture(scope="module")
-def catalog() -> dict[str, cap.ModelSpec]:
-    return cap.build_catalog()
+def catalog() -> dict[str, est.ModelSpec]:
+    return inp.build_catalog()
 
 
 # ---------------------------------------------------------------------------
@@ -46,7 +48,7 @@ def catalog() -> dict[str, cap.ModelSpec]:
 # ---------------------------------------------------------------------------
 
 
-def test_catalog_covers_the_design_models_with_sources(catalog: dict[str, cap.ModelSpec]) -> None:
+def test_catalog_covers_the_design_models_with_sources(catalog: dict[str, est.ModelSpec]) -> None:
     for name in DESIGN_MODELS:
         spec = catalog[name]
         assert spec.source, name
@@ -57,7 +59,7 @@ def test_catalog_covers_the_design_models_with_sources(catalog: dict[str, cap.Mo
 
 def test_catalog_rows_carry_every_required_field() -> None:
     for row in CATALOG:
-        for field in (*cap.REQUIRED_FIELDS, "quantization", "parameters", "source", "unverified"):
+        for field in (*REQUIRED_FIELDS, "quantization", "parameters", "source", "unverified"):
             assert field in row, (row["name"], field)
 
 
@@ -72,10 +74,10 @@ def test_catalog_rows_carry_every_required_field() -> None:
     ],
 )
 def test_normalise_model_name(name: str, expected: str) -> None:
-    assert cap.normalise_model_name(name) == expected
+    assert inp.normalise_model_name(name) == expected
 
 
-def test_tensor_split_matches_the_measured_llama31_blob(catalog: dict[str, cap.ModelSpec]) -> None:
+def test_tensor_split_matches_the_measured_llama31_blob(catalog: dict[str, est.ModelSpec]) -> None:
     spec = catalog["llama3.1:8b"]
     # research notes section 4: repeating 4,186,439,680 B, non-repeating 411.0 MiB
     assert spec.repeating_bytes == pytest.approx(4_186_439_680, rel=0.001)
@@ -95,7 +97,7 @@ def test_extra_row_overrides_and_defaults_head_dim() -> None:
         "vocab_size": 151_936,
         "context_length": 32768,
     }
-    catalog = cap.build_catalog([row, {**CATALOG[0], "size_bytes": 2_000_000_000}])
+    catalog = inp.build_catalog([row, {**CATALOG[0], "size_bytes": 2_000_000_000}])
     assert catalog["tiny:1b"].key_length == 64  # E / H
     assert catalog["tiny:1b"].source.startswith("aistack_model_catalog_extra")
     assert catalog["llama3.2:1b"].size_bytes == 2_000_000_000
@@ -106,39 +108,39 @@ def test_extra_row_overrides_and_defaults_head_dim() -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_kv_cache_is_context_times_parallel_times_layers_heads_dims_bytes(catalog: dict[str, cap.ModelSpec]) -> None:
+def test_kv_cache_is_context_times_parallel_times_layers_heads_dims_bytes(catalog: dict[str, est.ModelSpec]) -> None:
     spec = catalog["qwen2.5-coder:14b"]
     for kv_type, bpe in (("f16", 2), ("q8_0", 1), ("q4_0", 0.5)):
-        result = cap.estimate(spec, 4096, 16, kv_type)
+        result = est.estimate(spec, 4096, 16, kv_type)
         assert result.kv == 4096 * 16 * 48 * 8 * (128 + 128) * bpe
         assert result.ctx_total == 65536
 
 
-def test_num_ctx_is_capped_at_the_model_maximum(catalog: dict[str, cap.ModelSpec]) -> None:
-    result = cap.estimate(catalog["codellama:70b"], 262144, 1)
+def test_num_ctx_is_capped_at_the_model_maximum(catalog: dict[str, est.ModelSpec]) -> None:
+    result = est.estimate(catalog["codellama:70b"], 262144, 1)
     assert result.num_ctx == 16384
 
 
-def test_llama_graph_formula_worked_example(catalog: dict[str, cap.ModelSpec]) -> None:
+def test_llama_graph_formula_worked_example(catalog: dict[str, est.ModelSpec]) -> None:
     spec = catalog["llama3.1:8b"]
-    partial, full = cap.graph_size(spec, 8192, 512, 0)
+    partial, full = est.graph_size(spec, 8192, 512, 0)
     assert full / MIB == pytest.approx(560.0, abs=0.01)
     assert partial / MIB == pytest.approx(677.5, abs=0.05)
 
 
 def test_unknown_architecture_uses_the_gqa_fallback() -> None:
     row = {**CATALOG[3], "name": "odd:7b", "architecture": "mamba9"}
-    spec = cap.build_catalog([row])["odd:7b"]
-    partial, full = cap.graph_size(spec, 8192, 512, 6 * 1000)
+    spec = inp.build_catalog([row])["odd:7b"]
+    partial, full = est.graph_size(spec, 8192, 512, 6 * 1000)
     assert partial == full == (32 // 8) * 6000 // 6
 
 
-def test_full_offload_total_is_minimum_buffer_weights_kv_graph(catalog: dict[str, cap.ModelSpec]) -> None:
+def test_full_offload_total_is_minimum_buffer_weights_kv_graph(catalog: dict[str, est.ModelSpec]) -> None:
     spec = catalog["llama3.1:8b"]
-    result = cap.estimate(spec, 2048, 4, "f16", [int(13.7 * GIB)])
+    result = est.estimate(spec, 2048, 4, "f16", [int(13.7 * GIB)])
     kv_layer = result.kv // 32
     expected = (
-        cap.GPU_MINIMUM_MEMORY
+        est.GPU_MINIMUM_MEMORY
         + spec.layer_bytes
         + kv_layer
         + 32 * (spec.layer_bytes + kv_layer)
@@ -150,9 +152,9 @@ def test_full_offload_total_is_minimum_buffer_weights_kv_graph(catalog: dict[str
     assert result.total / GIB == pytest.approx(6.5, abs=0.06)
 
 
-def test_partial_offload_puts_the_rest_in_ram(catalog: dict[str, cap.ModelSpec]) -> None:
+def test_partial_offload_puts_the_rest_in_ram(catalog: dict[str, est.ModelSpec]) -> None:
     spec = catalog["llama3.3:70b"]
-    result = cap.estimate(spec, 8192, 1, "f16", [8 * GIB])
+    result = est.estimate(spec, 8192, 1, "f16", [8 * GIB])
     assert 0 < result.gpu_layers < result.layers_total
     assert result.vram_used <= 8 * GIB
     assert result.ram_used == result.total - result.vram_used
@@ -160,9 +162,9 @@ def test_partial_offload_puts_the_rest_in_ram(catalog: dict[str, cap.ModelSpec])
     assert result.processor.endswith("CPU/GPU")
 
 
-def test_cpu_only_has_no_gpu_minimum(catalog: dict[str, cap.ModelSpec]) -> None:
+def test_cpu_only_has_no_gpu_minimum(catalog: dict[str, est.ModelSpec]) -> None:
     spec = catalog["llama3.1:8b"]
-    cpu = cap.estimate(spec, 8192, 1, "f16", [])
+    cpu = est.estimate(spec, 8192, 1, "f16", [])
     assert cpu.vram_used == 0 and cpu.gpu_layers == 0
     assert cpu.processor == "100% CPU"
     assert (
@@ -171,42 +173,42 @@ def test_cpu_only_has_no_gpu_minimum(catalog: dict[str, cap.ModelSpec]) -> None:
     )
 
 
-def test_gpu_overhead_reduces_the_layers_that_fit(catalog: dict[str, cap.ModelSpec]) -> None:
+def test_gpu_overhead_reduces_the_layers_that_fit(catalog: dict[str, est.ModelSpec]) -> None:
     spec = catalog["qwen2.5-coder:32b"]
-    plain = cap.estimate(spec, 4096, 1, "f16", [16 * GIB])
-    reserved = cap.estimate(spec, 4096, 1, "f16", [16 * GIB], gpu_overhead=4 * GIB)
+    plain = est.estimate(spec, 4096, 1, "f16", [16 * GIB])
+    reserved = est.estimate(spec, 4096, 1, "f16", [16 * GIB], gpu_overhead=4 * GIB)
     assert reserved.gpu_layers < plain.gpu_layers
 
 
-def test_two_gpus_use_the_partial_graph(catalog: dict[str, cap.ModelSpec]) -> None:
+def test_two_gpus_use_the_partial_graph(catalog: dict[str, est.ModelSpec]) -> None:
     spec = catalog["llama3.1:8b"]
-    result = cap.estimate(spec, 8192, 1, "f16", [24 * GIB, 24 * GIB])
+    result = est.estimate(spec, 8192, 1, "f16", [24 * GIB, 24 * GIB])
     assert result.graph == result.graph_partial
     assert len([a for a in result.gpu_allocations if a]) == 2
 
 
 @pytest.mark.parametrize(("vram_gib", "expected"), [(8, 4096), (22.9, 4096), (24, 32768), (46, 32768), (80, 262144)])
 def test_default_num_ctx_follows_the_vram_tiers(vram_gib: float, expected: int) -> None:
-    assert cap.default_num_ctx(int(vram_gib * GIB)) == expected
+    assert est.default_num_ctx(int(vram_gib * GIB)) == expected
 
 
 def test_quantised_kv_needs_flash_attention() -> None:
-    assert cap.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0"}).effective_kv_type() == "f16"
-    on = cap.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_FLASH_ATTENTION": "1"})
+    assert inp.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0"}).effective_kv_type() == "f16"
+    on = inp.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_FLASH_ATTENTION": "1"})
     assert on.effective_kv_type() == "q8_0"
     # envconfig: an unparsable boolean means true
-    assert cap.parse_settings({"OLLAMA_FLASH_ATTENTION": "yes please"}).flash_attention is True
-    assert cap.parse_settings({"OLLAMA_FLASH_ATTENTION": "false"}).flash_attention is False
+    assert inp.parse_settings({"OLLAMA_FLASH_ATTENTION": "yes please"}).flash_attention is True
+    assert inp.parse_settings({"OLLAMA_FLASH_ATTENTION": "false"}).flash_attention is False
 
 
 def test_max_loaded_models_default_is_three_per_gpu() -> None:
-    settings = cap.parse_settings({})
+    settings = inp.parse_settings({})
     assert settings.loaded_limit(0) == 3 and settings.loaded_limit(2) == 6
     assert settings.num_parallel == 1
 
 
 def test_kubelet_reservation_tiers() -> None:
-    result = cap.kubelet_reservations(40, 96)
+    result = bud.kubelet_reservations(40, 96)
     # 6 % + 1 % + 2 x 0.5 % + 36 x 0.25 % of a core; 25 % of 4 + 20 % of 4 + 10 % of 8 + 6 % of 80 GiB
     assert result["kube_reserved"]["cpu"] == pytest.approx(0.17)
     assert result["kube_reserved"]["memory_gb"] == pytest.approx(7.4)
@@ -261,7 +263,7 @@ def test_example_70b_models_do_not_fit_in_vram(example_plan: dict[str, Any]) -> 
     assert "llama3.3:70b 0/81 layers on GPU" in split
 
 
-def test_example_hot_set_kv_at_16_slots(example_plan: dict[str, Any], catalog: dict[str, cap.ModelSpec]) -> None:
+def test_example_hot_set_kv_at_16_slots(example_plan: dict[str, Any], catalog: dict[str, est.ModelSpec]) -> None:
     hot = example_plan["models"]["primary"]["hot_set"]
     assert hot["models"] == ["qwen2.5-coder:14b", "llama3.1:8b", "mistral:7b"]
     assert hot["num_parallel"] == 16
@@ -296,7 +298,7 @@ def test_example_errors_come_first_and_are_counted(example_plan: dict[str, Any])
 def test_lower_parallel_shrinks_the_hot_set() -> None:
     inputs = example_plan_inputs()
     inputs["ollama_env"] = {**inputs["ollama_env"], "OLLAMA_NUM_PARALLEL": "1"}
-    plan = cap.build_plan(**inputs)
+    plan = bud.build_plan(**inputs)
     hot = plan["models"]["primary"]["hot_set"]
     assert hot["kv"] == hot["kv_one_slot"] == 1.75 * GIB
     assert not any("multiplies its KV cache" in p["message"] for p in plan["problems"])
@@ -305,7 +307,7 @@ def test_lower_parallel_shrinks_the_hot_set() -> None:
 def test_hot_set_that_does_not_fit_is_an_error() -> None:
     inputs = example_plan_inputs()
     inputs["allocations"] = {**inputs["allocations"], "ollama": {"cpu": 35, "memory_gb": 24}}
-    plan = cap.build_plan(**inputs)
+    plan = bud.build_plan(**inputs)
     errors = _problems(plan, "models/primary", "error")
     assert any("the hot set" in m and "24.0 GiB RAM" in m for m in errors)
     assert any("llama3.3:70b can never load" in m for m in errors)
@@ -315,21 +317,21 @@ def test_hot_set_that_does_not_fit_is_an_error() -> None:
 def test_gpu_without_known_memory_is_planned_cpu_only() -> None:
     inputs = example_plan_inputs()
     inputs["hardware"] = {**inputs["hardware"], "gpus": [{"name": "NVIDIA GA106", "memory_mib": None}]}
-    plan = cap.build_plan(**inputs)
+    plan = bud.build_plan(**inputs)
     assert plan["models"]["primary"]["vram_total"] == 0
     assert any("NVIDIA GA106" in m for m in _problems(plan, "hardware/gpu", "warning"))
 
 
 def test_extra_problems_are_merged() -> None:
     extra = [{"severity": "error", "area": "preflight/os", "message": "Ubuntu 20.04 is too old", "fix": "upgrade"}]
-    plan = cap.build_plan(**example_plan_inputs(), extra_problems=extra)
+    plan = bud.build_plan(**example_plan_inputs(), extra_problems=extra)
     assert {**extra[0]} in plan["problems"]
 
 
 def test_models_beyond_the_volume_are_an_error() -> None:
     inputs = example_plan_inputs()
     inputs["volumes"] = {**inputs["volumes"], "ollama": {"size_gb": 100}}
-    plan = cap.build_plan(**inputs)
+    plan = bud.build_plan(**inputs)
     assert any("volume ollama has 100 GiB" in m for m in _problems(plan, "models/primary", "error"))
 
 
@@ -373,5 +375,5 @@ def _with(**changes: Any) -> dict[str, Any]:
     ],
 )
 def test_bad_input_raises_a_clear_error(changes: dict[str, Any], pattern: str) -> None:
-    with pytest.raises(cap.CapacityInputError, match=pattern):
-        cap.build_plan(**_with(**changes))
+    with pytest.raises(inp.CapacityInputError, match=pattern):
+        bud.build_plan(**_with(**changes))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity as cap
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_budget as bud
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_report as rep
 from ansible_collections.aistack.baremetal.tests.unit.example_inventory import example_plan_inputs
 
@@ -20,7 +20,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture(scope="module")
 def plans() -> list[dict[str, Any]]:
-    plan = cap.build_plan(**example_plan_inputs())
+    plan = bud.build_plan(**example_plan_inputs())
     return [plan]
 
 
