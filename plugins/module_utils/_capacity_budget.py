@@ -18,15 +18,22 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estima
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import (
     OllamaSettings,
-    _validate_problems,
-    _validate_sizes,
+    Problems,
     build_catalog,
     parse_settings,
     validate_allocations,
     validate_hardware,
     validate_models,
+    validate_problems,
+    validate_sizes,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import problem as _problem
+from ansible_collections.aistack.baremetal.plugins.module_utils._constants import (
+    K3S_EVICTION_HARD_MEMORY_MI,
+    K3S_KUBE_RESERVED,
+    K3S_SYSTEM_RESERVED,
+)
+from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import REQUIRED_FIELDS
 
 # Share of free memory co-resident models should stay under (research notes section 4).
 HEADROOM = 0.8
@@ -57,15 +64,17 @@ def _budget(requested: Mapping[str, float], available: float, unit: str) -> dict
     }
 
 
-def kubelet_reservations(cpu_cores: int, memory_gb: float) -> dict[str, Any]:
-    """A kube-reserved / system-reserved suggestion.
+def kubelet_reservations(
+    cpu_cores: int, memory_gb: float, allocations: Mapping[str, Mapping[str, float]] | None = None
+) -> dict[str, Any]:
+    """What the k3s role reserves from pods on this host, and a guideline to compare it with.
 
-    kube-reserved follows the tiered rule the managed Kubernetes services
-    publish (GKE "node allocatable" and AKS docs): CPU 6 % of the first core,
-    1 % of the next, 0.5 % of the next two, 0.25 % above four; memory 25 % of
-    the first 4 GiB, 20 % of the next 4, 10 % of the next 8, 6 % of the next
-    112, 2 % above 128 GiB. system-reserved is a flat 1 core / 2 GiB for the OS
-    (the design's "OS ~2 GB"), eviction-hard keeps 500 MiB free.
+    system-reserved and kube-reserved are the inventory's ``aistack_allocations.system`` and
+    ``.kubernetes`` entries, or the k3s role's defaults where there is none; eviction-hard
+    keeps 500 MiB free. The guideline for kube-reserved is the tiered rule the managed
+    Kubernetes services publish (GKE "node allocatable", AKS): CPU 6 % of the first core,
+    1 % of the next, 0.5 % of the next two, 0.25 % above four; memory 25 % of the first
+    4 GiB, 20 % of the next 4, 10 % of the next 8, 6 % of the next 112, 2 % above 128 GiB.
     """
 
     def tiered(amount: float, tiers: Sequence[tuple[float, float]]) -> float:
@@ -78,17 +87,21 @@ def kubelet_reservations(cpu_cores: int, memory_gb: float) -> dict[str, Any]:
                 break
         return total
 
-    cpu = tiered(float(cpu_cores), ((1, 0.06), (1, 0.01), (2, 0.005), (math.inf, 0.0025)))
-    memory = tiered(memory_gb, ((4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (math.inf, 0.02)))
-    kube = {"cpu": round(cpu, 2), "memory_gb": round(memory, 1)}
-    system = {"cpu": 1.0, "memory_gb": 2.0}
-    eviction = 0.5
+    allocations = allocations or {}
+    system = dict(allocations.get("system") or K3S_SYSTEM_RESERVED)
+    kube = dict(allocations.get("kubernetes") or K3S_KUBE_RESERVED)
+    eviction = round(K3S_EVICTION_HARD_MEMORY_MI / 1024, 2)
+    guideline = {
+        "cpu": round(tiered(float(cpu_cores), ((1, 0.06), (1, 0.01), (2, 0.005), (math.inf, 0.0025))), 2),
+        "memory_gb": round(tiered(memory_gb, ((4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (math.inf, 0.02))), 1),
+    }
     return {
-        "kube_reserved": kube,
-        "system_reserved": system,
+        "kube_reserved": {"cpu": float(kube["cpu"]), "memory_gb": float(kube["memory_gb"])},
+        "system_reserved": {"cpu": float(system["cpu"]), "memory_gb": float(system["memory_gb"])},
         "eviction_hard_memory_gb": eviction,
         "reserved_cpu": round(kube["cpu"] + system["cpu"], 2),
-        "reserved_memory_gb": round(kube["memory_gb"] + system["memory_gb"] + eviction, 1),
+        "reserved_memory_gb": round(kube["memory_gb"] + system["memory_gb"] + eviction, 2),
+        "kube_reserved_guideline": guideline,
     }
 
 
@@ -403,16 +416,8 @@ class _InstancePlanner:
                     "Loading them evicts a hot model; lower OLLAMA_NUM_PARALLEL or num_ctx to make room",
                 )
             )
-        if self.settings.kv_cache_type != self.kv_type:
-            out.append(
-                _problem(
-                    "warning",
-                    area,
-                    f"OLLAMA_KV_CACHE_TYPE={self.settings.kv_cache_type} is ignored without flash attention; the "
-                    "cache stays f16",
-                    "Set OLLAMA_FLASH_ATTENTION=1 together with a quantised KV cache type",
-                )
-            )
+        # A quantised OLLAMA_KV_CACHE_TYPE without flash attention is an input error
+        # (_capacity_inputs.parse_settings); the estimate uses the f16 cache Ollama keeps.
         return out
 
 
@@ -436,7 +441,9 @@ def host_budget(
     problems = []
     cpu = _budget({n: a["cpu"] for n, a in allocations.items()}, cores, "cores")
     mem = _budget({n: a["memory_gb"] for n, a in allocations.items()}, memory, "GiB")
-    kubelet = kubelet_reservations(cores, memory)
+    kubelet = kubelet_reservations(cores, memory, allocations)
+    # The reservations themselves (entries system and kubernetes) are not pods.
+    pods = sum(a["memory_gb"] for n, a in allocations.items() if n not in ("system", "kubernetes"))
 
     def listing(budget: Mapping[str, Any]) -> str:
         return ", ".join(f"{i['name']} {_fmt(i['value'])}" for i in budget["items"] if i["value"])
@@ -462,13 +469,13 @@ def host_budget(
                 f"Lower memory_gb in aistack_allocations by {_fmt(mem['over_by'])} GiB in all, or add RAM",
             )
         )
-    elif mem["requested"] > memory - kubelet["reserved_memory_gb"]:
+    elif pods > memory - kubelet["reserved_memory_gb"]:
         problems.append(
             _problem(
                 "warning",
                 "budget/memory",
-                f"allocations ({_fmt(mem['requested'])} GiB) leave less than the suggested kubelet reservation "
-                f"({kubelet['reserved_memory_gb']} GiB) of {_fmt(memory)} GiB",
+                f"the workloads' allocations ({_fmt(pods)} GiB) leave less than the kubelet reservation "
+                f"({kubelet['reserved_memory_gb']} GiB: system, kube-reserved and eviction) of {_fmt(memory)} GiB",
                 "Lower an allocation or accept that pods compete with the kubelet and the OS under pressure",
             )
         )
@@ -544,9 +551,24 @@ def host_budget(
     return {"cpu": cpu, "memory": mem, "disk": disk, "standby": standby_budget, "kubelet": kubelet}, problems
 
 
+def _not_estimated_warning(instance: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    names = ", ".join(r["name"] for r in rows)
+    example = rows[0]["name"]
+    return _problem(
+        "warning",
+        f"models/{instance}",
+        f"not estimated: {names} ({'is' if len(rows) == 1 else 'are'} not in the capacity catalog); left out of "
+        "the hot set, the warm room, the recommendations and the volume size",
+        "Give the planner the model's architecture: plan against a running Ollama instance that has it, allow "
+        "registry access, or add an aistack_model_catalog_extra row (fields: "
+        + ", ".join(REQUIRED_FIELDS)
+        + f"; `ollama show --verbose {example}` prints them)",
+    )
+
+
 def build_plan(
     host: str,
-    hardware: Mapping[str, Any],
+    hardware: Mapping[str, Any] | None,
     allocations: Mapping[str, Any] | None = None,
     standby_allocations: Mapping[str, Any] | None = None,
     volumes: Mapping[str, Any] | None = None,
@@ -555,63 +577,94 @@ def build_plan(
     models: Mapping[str, Any] | None = None,
     catalog_extra: Sequence[Mapping[str, Any]] | None = None,
     extra_problems: Sequence[Any] | None = None,
+    problems: Problems | None = None,
 ) -> dict[str, Any]:
-    """The whole plan for one host. Raises CapacityInputError on bad input."""
-    hw = validate_hardware(hardware)
-    allocs = validate_allocations(allocations, "aistack_allocations")
-    standby = validate_allocations(standby_allocations, "aistack_standby_allocations")
-    vols = _validate_sizes(volumes, "aistack_volumes", "size_gb")
-    reserved = _validate_sizes(disk_reserved_gb, "aistack_disk_reserved_gb", None)
-    settings = parse_settings(ollama_env)
-    catalog = build_catalog(catalog_extra)
-    model_rows = validate_models(models, catalog)
-    problems = _validate_problems(extra_problems)
+    """The whole plan for one host.
 
-    budget, budget_problems = host_budget(hw, allocs, standby, vols, reserved)
-    problems.extend(budget_problems)
-    if hw["unknown_gpus"]:
-        problems.append(
-            _problem(
-                "warning",
+    Never raises for inventory input: every bad value becomes an error problem naming the
+    variable, the entry is left out, and the rest is still planned. Without usable hardware
+    (None, or no CPU/memory figure) the plan has empty ``hardware``, ``budget`` and ``models``
+    and only lists the problems.
+    """
+    found = problems if problems is not None else Problems()
+    validate_problems(extra_problems, found)
+    hw = None if hardware is None else validate_hardware(hardware, found)
+    allocs = validate_allocations(allocations, "aistack_allocations", found)
+    standby = validate_allocations(standby_allocations, "aistack_standby_allocations", found)
+    vols = validate_sizes(volumes, "aistack_volumes", "size_gb", found)
+    reserved = validate_sizes(disk_reserved_gb, "aistack_disk_reserved_gb", None, found)
+    settings = parse_settings(ollama_env, found)
+    catalog = build_catalog(catalog_extra, found)
+    model_rows, unknown_rows = validate_models(models, catalog, found)
+
+    budget: dict[str, Any] = {}
+    instances: dict[str, Any] = {}
+    if hw is not None:
+        budget, budget_problems = host_budget(hw, allocs, standby, vols, reserved)
+        found.items.extend(budget_problems)
+        if hw["unknown_gpus"]:
+            found.warning(
                 "hardware/gpu",
                 f"GPU memory unknown for {', '.join(hw['unknown_gpus'])} (no driver answered); "
                 "the models are planned without those GPUs",
                 "Install the NVIDIA driver and re-run, or declare memory_mib for the GPU",
             )
-        )
-    instances: dict[str, Any] = {}
-    for instance, rows in model_rows.items():
-        allocation_name, allocation = _instance_allocation(instance, allocs, standby)
-        memory_limit = float(allocation["memory_gb"]) if allocation else float(hw["memory_gb"])
-        # The GPU goes to the primary instance: the NVIDIA device plugin hands a whole GPU to one pod.
-        gpus = hw["gpus"] if instance == "primary" else []
-        planner = _InstancePlanner(instance, rows, catalog, settings, gpus, memory_limit, allocation_name)
-        result, instance_problems = planner.plan()
-        volume_name = "ollama" if instance == "primary" else f"ollama_{instance}"
-        downloads = sum(catalog[n].size_bytes for n in {r["name"] for r in rows})
-        result["download_bytes"] = downloads
-        result["volume"] = volume_name if volume_name in vols else None
-        if volume_name in vols and downloads > vols[volume_name] * GIB:
-            instance_problems.append(
-                _problem(
-                    "error",
-                    f"models/{instance}",
-                    f"the models of {instance} take {gib(downloads)} GiB, volume {volume_name} has "
-                    f"{_fmt(vols[volume_name])} GiB",
-                    f"Raise aistack_volumes.{volume_name}.size_gb or drop models",
-                )
+        for instance, rows in model_rows.items():
+            instances[instance] = _plan_instance(
+                instance, rows, unknown_rows[instance], hw, allocs, standby, vols, catalog, settings, found
             )
-        instances[instance] = result
-        problems.extend(instance_problems)
-    problems.sort(key=lambda p: 0 if p["severity"] == "error" else 1)
+    problems_list = sorted(found.items, key=lambda p: 0 if p["severity"] == "error" else 1)
     return {
         "host": host,
-        "hardware": hw,
+        "hardware": hw or {},
         "budget": budget,
         "models": instances,
-        "problems": problems,
+        "problems": problems_list,
         "summary": {
-            "errors": sum(1 for p in problems if p["severity"] == "error"),
-            "warnings": sum(1 for p in problems if p["severity"] == "warning"),
+            "errors": sum(1 for p in problems_list if p["severity"] == "error"),
+            "warnings": sum(1 for p in problems_list if p["severity"] == "warning"),
         },
     }
+
+
+def _plan_instance(
+    instance: str,
+    rows: Sequence[Mapping[str, Any]],
+    unknown: Sequence[Mapping[str, Any]],
+    hw: Mapping[str, Any],
+    allocs: Mapping[str, Mapping[str, float]],
+    standby: Mapping[str, Mapping[str, float]],
+    vols: Mapping[str, float],
+    catalog: Mapping[str, ModelSpec],
+    settings: OllamaSettings,
+    found: Problems,
+) -> dict[str, Any]:
+    allocation_name, allocation = _instance_allocation(instance, allocs, standby)
+    memory_limit = float(allocation["memory_gb"]) if allocation else float(hw["memory_gb"])
+    # The GPU goes to the primary instance: the NVIDIA device plugin hands a whole GPU to one pod.
+    gpus = hw["gpus"] if instance == "primary" else []
+    planner = _InstancePlanner(instance, rows, catalog, settings, gpus, memory_limit, allocation_name)
+    result, instance_problems = planner.plan()
+    result["not_estimated"] = [
+        {"name": r["name"], "tier": r["tier"], "purpose": r["purpose"], "num_ctx": r["num_ctx"]} for r in unknown
+    ]
+    if unknown:
+        instance_problems.append(_not_estimated_warning(instance, unknown))
+    volume_name = "ollama" if instance == "primary" else f"ollama_{instance}"
+    downloads = sum(catalog[n].size_bytes for n in {r["name"] for r in rows})
+    result["download_bytes"] = downloads
+    result["volume"] = volume_name if volume_name in vols else None
+    if volume_name in vols and downloads > vols[volume_name] * GIB:
+        uncounted = f" (not counting {len(unknown)} models that are not estimated)" if unknown else ""
+        instance_problems.append(
+            _problem(
+                "error",
+                f"models/{instance}",
+                f"aistack_volumes.{volume_name}.size_gb is {_fmt(vols[volume_name])} GiB, but the models of "
+                f"{instance} take {gib(downloads)} GiB{uncounted}",
+                f"Raise aistack_volumes.{volume_name}.size_gb to at least {math.ceil(downloads / GIB)} "
+                f"or drop models from aistack_models.{instance}",
+            )
+        )
+    found.items.extend(instance_problems)
+    return result

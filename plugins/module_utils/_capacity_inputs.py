@@ -2,7 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Capacity planner, input validation: the inventory's values checked and normalised.
 
-Every error names the inventory variable (full path) and the value.
+Nothing here raises for a bad inventory value: each check records a problem that
+names the variable (full path, e.g. ``aistack_volumes.ollama.size_gb``), the value
+and the fix in a :class:`Problems` list, leaves the bad entry out, and goes on, so
+that one run reports every problem of an inventory. Only the built-in catalog
+raises :class:`CapacityInputError` (a bug in the collection, not in the inventory).
 """
 
 from __future__ import annotations
@@ -19,19 +23,21 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estima
     QUANT_BASE_TYPE,
     ModelSpec,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._constants import MODEL_TIERS
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import (
     CATALOG,
     OPTIONAL_DEFAULTS,
     REQUIRED_FIELDS,
 )
 
-TIERS = ("hot", "warm", "cold", "none")
+TIERS = MODEL_TIERS
 MAX_CPU_CORES = 4096
 MAX_MEMORY_GB = 65536.0
 MAX_GPU_MEMORY_MIB = 1024 * 1024
 MAX_DISK_GB = 10_000_000.0
 MAX_NUM_PARALLEL = 1024
 MAX_LOADED_MODELS = 1024
+MAX_QUEUE = 1_000_000
 MAX_CONTEXT = 10_000_000
 
 
@@ -41,6 +47,94 @@ class CapacityInputError(ValueError):
 
 def problem(severity: str, area: str, message: str, fix: str) -> dict[str, str]:
     return {"severity": severity, "area": area, "message": message, "fix": fix}
+
+
+class Problems:
+    """The problems found so far; each names the variable and says the fix."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+
+    def error(self, area: str, message: str, fix: str) -> None:
+        self.items.append(problem("error", area, message, fix))
+
+    def warning(self, area: str, message: str, fix: str) -> None:
+        self.items.append(problem("warning", area, message, fix))
+
+    def bad(self, where: str, value: Any, expected: str, fix: str | None = None) -> None:
+        """An inventory value of the wrong type or out of range (area ``inventory``)."""
+        self.error(
+            "inventory",
+            f"{where} is {describe(value)} but must be {expected}",
+            fix or f"Set {where} to {expected} in the inventory (group_vars or host_vars)",
+        )
+
+    def missing(self, where: str, expected: str) -> None:
+        self.error("inventory", f"{where} is missing", f"Set {where} to {expected} in the inventory")
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p["severity"] == "error" for p in self.items)
+
+
+def describe(value: Any) -> str:
+    """A value as a message shows it: its kind and, for scalars, the value."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return f"text {value!r}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def number(
+    problems: Problems,
+    value: Any,
+    where: str,
+    minimum: float,
+    maximum: float,
+    *,
+    strict_min: bool = False,
+    whole: bool = False,
+) -> float | None:
+    """A number in range (numeric text is accepted, as YAML users write it); None after recording a problem."""
+    low = f"more than {minimum:g}" if strict_min else f"at least {minimum:g}"
+    expected = f"{'a whole number' if whole else 'a number'} {low} and at most {maximum:g}"
+    if isinstance(value, bool) or value is None or isinstance(value, (Mapping, list, tuple)):
+        problems.bad(where, value, expected)
+        return None
+    if not isinstance(value, (int, float)):
+        try:
+            converted = float(str(value).strip())
+        except ValueError:
+            problems.bad(where, value, expected)
+            return None
+    else:
+        converted = float(value)
+    if math.isnan(converted) or converted < minimum or converted > maximum or (strict_min and converted == minimum):
+        problems.bad(where, value, expected)
+        return None
+    if whole and converted != int(converted):
+        problems.bad(where, value, expected)
+        return None
+    return converted
+
+
+def mapping(problems: Problems, value: Any, where: str, what: str) -> Mapping[str, Any] | None:
+    """``value`` when it is a mapping (None counts as empty); None after recording a problem."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.bad(where, value, f"a mapping of {what}")
+        return None
+    return value
 
 
 def normalise_model_name(name: str) -> str:
@@ -131,14 +225,33 @@ def spec_from_row(row: Mapping[str, Any], where: str) -> ModelSpec:
     return spec
 
 
-def build_catalog(extra: Sequence[Mapping[str, Any]] | None = None) -> dict[str, ModelSpec]:
-    """The built-in catalog with ``aistack_model_catalog_extra`` rows added (they win on a name clash)."""
+def build_catalog(
+    extra: Sequence[Mapping[str, Any]] | None = None, problems: Problems | None = None
+) -> dict[str, ModelSpec]:
+    """The built-in catalog with ``aistack_model_catalog_extra`` rows added (they win on a name clash).
+
+    A bad extra row is recorded in ``problems`` and left out; without ``problems`` it raises.
+    """
     catalog = {spec.name: spec for spec in (spec_from_row(r, "built-in catalog") for r in CATALOG)}
-    if extra is not None and not isinstance(extra, Sequence):
-        raise CapacityInputError("aistack_model_catalog_extra must be a list of catalog rows")
+    found = problems if problems is not None else Problems()
+    if extra is not None and (not isinstance(extra, Sequence) or isinstance(extra, (str, bytes))):
+        found.bad("aistack_model_catalog_extra", extra, "a list of catalog rows")
+        extra = ()
     for index, row in enumerate(extra or ()):
-        spec = spec_from_row(row, f"aistack_model_catalog_extra[{index}]")
+        where = f"aistack_model_catalog_extra[{index}]"
+        try:
+            spec = spec_from_row(row, where)
+        except CapacityInputError as exc:
+            found.error(
+                "inventory",
+                str(exc),
+                f"Correct {where} (required fields: {', '.join(REQUIRED_FIELDS)}; "
+                "`ollama show --verbose MODEL` prints them)",
+            )
+            continue
         catalog[spec.name] = spec
+    if problems is None and found.items:
+        raise CapacityInputError(found.items[0]["message"])
     return catalog
 
 
@@ -146,16 +259,24 @@ def build_catalog(extra: Sequence[Mapping[str, Any]] | None = None) -> dict[str,
 # Ollama settings
 # ---------------------------------------------------------------------------
 
+# strconv.ParseBool, which envconfig uses for OLLAMA_FLASH_ATTENTION and the other switches.
+_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+# envconfig's OLLAMA_KEEP_ALIVE: integer seconds, or a Go duration (time.ParseDuration:
+# one or more decimal numbers with a unit, an optional sign; "0" needs no unit).
+_DURATION = re.compile(r"^[-+]?(?:\d+|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$")
+KV_CACHE_TYPES = tuple(KV_BYTES_PER_ELEMENT)
+QUANTISED_KV_TYPES = tuple(t for t in KV_CACHE_TYPES if t != "f16")
 
-def parse_bool(value: str | None) -> bool | None:
-    """envconfig.BoolWithDefault: empty means unset; strconv.ParseBool otherwise; unparsable means true."""
+
+def parse_bool(value: Any) -> bool | None:
+    """envconfig.BoolWithDefault: empty means unset; strconv.ParseBool otherwise."""
     if value is None or str(value).strip() == "":
         return None
-    text = str(value).strip()
-    return text not in ("0", "f", "F", "false", "FALSE", "False")
-
-
-_DURATION = re.compile(r"^(-?\d+(?:\.\d+)?)(ns|us|ms|s|m|h)?$")
+    if isinstance(value, bool):
+        return value
+    # Ollama reads an unparsable value as true; parse_settings reports it first.
+    return str(value).strip() not in _GO_FALSE
 
 
 @dataclass(frozen=True)
@@ -172,7 +293,7 @@ class OllamaSettings:
 
     def effective_kv_type(self) -> str:
         """Legacy llm/memory.go: a quantised cache only takes effect with flash attention on."""
-        if self.kv_cache_type in ("q8_0", "q4_0") and self.flash_attention:
+        if self.kv_cache_type in QUANTISED_KV_TYPES and self.flash_attention:
             return self.kv_cache_type
         return "f16"
 
@@ -182,94 +303,134 @@ class OllamaSettings:
         return 3 * max(gpu_count, 1)
 
 
-def _env_int(env: Mapping[str, Any], key: str, default: int, minimum: int, maximum: int) -> int:
+# Integer settings: (default when unset, minimum, maximum).
+_ENV_INTS: dict[str, tuple[int, int, int]] = {
+    "OLLAMA_NUM_PARALLEL": (1, 1, MAX_NUM_PARALLEL),
+    "OLLAMA_MAX_LOADED_MODELS": (0, 1, MAX_LOADED_MODELS),
+    "OLLAMA_MAX_QUEUE": (512, 1, MAX_QUEUE),
+    "OLLAMA_CONTEXT_LENGTH": (0, 1, MAX_CONTEXT),
+    "OLLAMA_GPU_OVERHEAD": (0, 0, 1 << 44),
+}
+
+
+def _env_text(env: Mapping[str, Any], key: str) -> str | None:
     raw = env.get(key)
-    if raw is None or str(raw).strip() == "":
-        return default
-    try:
-        number = int(str(raw).strip())
-    except ValueError as exc:
-        raise CapacityInputError(f"aistack_ollama_env.{key} must be an integer, got {raw!r}") from exc
-    if number < minimum or number > maximum:
-        raise CapacityInputError(f"aistack_ollama_env.{key} must be between {minimum} and {maximum}, got {number}")
-    return number
+    if raw is None or isinstance(raw, (Mapping, list, tuple)):
+        return None
+    text = str(raw).strip()
+    return text or None
 
 
-def parse_settings(env: Mapping[str, Any] | None) -> OllamaSettings:
-    env = env or {}
-    if not isinstance(env, Mapping):
-        raise CapacityInputError("aistack_ollama_env must be a mapping of OLLAMA_* variables")
-    kv_type = str(env.get("OLLAMA_KV_CACHE_TYPE") or "f16").strip().lower()
-    if kv_type not in KV_BYTES_PER_ELEMENT:
-        raise CapacityInputError(
-            f"aistack_ollama_env.OLLAMA_KV_CACHE_TYPE must be one of f16, q8_0, q4_0, got {kv_type!r}"
+def parse_settings(env: Mapping[str, Any] | None, problems: Problems | None = None) -> OllamaSettings:
+    """``aistack_ollama_env`` as Ollama reads it. Every bad value is recorded and replaced by Ollama's default.
+
+    Without ``problems`` the first bad value raises :class:`CapacityInputError`.
+    """
+    found = problems if problems is not None else Problems()
+    env = mapping(found, env, "aistack_ollama_env", "OLLAMA_* variables") or {}
+    where = "aistack_ollama_env"
+    for key, value in env.items():
+        if isinstance(value, (Mapping, list, tuple)):
+            found.bad(f"{where}.{key}", value, "text, a number or a boolean (environment variables are strings)")
+    ints: dict[str, int] = {}
+    for key, (default, minimum, maximum) in _ENV_INTS.items():
+        text = _env_text(env, key)
+        ints[key] = default
+        if text is None:
+            continue
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum or value > maximum:
+            found.bad(f"{where}.{key}", env[key], f"a whole number from {minimum} to {maximum}")
+            continue
+        ints[key] = value
+    kv_type = (_env_text(env, "OLLAMA_KV_CACHE_TYPE") or "f16").lower()
+    if kv_type not in KV_CACHE_TYPES:
+        found.bad(f"{where}.OLLAMA_KV_CACHE_TYPE", env["OLLAMA_KV_CACHE_TYPE"], f"one of {', '.join(KV_CACHE_TYPES)}")
+        kv_type = "f16"
+    flash_text = _env_text(env, "OLLAMA_FLASH_ATTENTION")
+    if flash_text is not None and flash_text not in _GO_TRUE + _GO_FALSE:
+        found.bad(f"{where}.OLLAMA_FLASH_ATTENTION", env["OLLAMA_FLASH_ATTENTION"], '"1" (on) or "0" (off)')
+        flash_text = None
+    flash = parse_bool(env["OLLAMA_FLASH_ATTENTION"] if flash_text is not None else None)
+    if kv_type in QUANTISED_KV_TYPES and not flash:
+        found.error(
+            "inventory",
+            f"{where}.OLLAMA_KV_CACHE_TYPE is {kv_type}, a quantised KV cache, but "
+            f"{where}.OLLAMA_FLASH_ATTENTION is {'not set' if flash is None else 'off'}: Ollama ignores the "
+            "cache type without flash attention and keeps an f16 cache",
+            f'Set {where}.OLLAMA_FLASH_ATTENTION: "1", or OLLAMA_KV_CACHE_TYPE: f16',
         )
-    keep_alive = str(env.get("OLLAMA_KEEP_ALIVE") or "5m").strip()
+    keep_alive = _env_text(env, "OLLAMA_KEEP_ALIVE") or "5m"
     if not _DURATION.match(keep_alive):
-        raise CapacityInputError(
-            f"aistack_ollama_env.OLLAMA_KEEP_ALIVE must be a duration like 5m or 24h, got {keep_alive!r}"
+        found.bad(
+            f"{where}.OLLAMA_KEEP_ALIVE",
+            env["OLLAMA_KEEP_ALIVE"],
+            "a duration like 5m, 1h30m or 24h, whole seconds like 300, or -1 (never unload)",
         )
-    num_parallel = _env_int(env, "OLLAMA_NUM_PARALLEL", 1, 0, MAX_NUM_PARALLEL)
+        keep_alive = "5m"
+    if problems is None and found.items:
+        raise CapacityInputError(found.items[0]["message"])
     return OllamaSettings(
-        # 0 meant "auto" until v0.9.6; 1 has been the default since (envconfig/config.go).
-        num_parallel=max(num_parallel, 1),
-        max_loaded_models=_env_int(env, "OLLAMA_MAX_LOADED_MODELS", 0, 0, MAX_LOADED_MODELS),
+        num_parallel=ints["OLLAMA_NUM_PARALLEL"],
+        max_loaded_models=ints["OLLAMA_MAX_LOADED_MODELS"],
         kv_cache_type=kv_type,
-        flash_attention=parse_bool(env.get("OLLAMA_FLASH_ATTENTION")),
-        context_length=_env_int(env, "OLLAMA_CONTEXT_LENGTH", 0, 0, MAX_CONTEXT),
-        gpu_overhead=_env_int(env, "OLLAMA_GPU_OVERHEAD", 0, 0, 1 << 44),
+        flash_attention=flash,
+        context_length=ints["OLLAMA_CONTEXT_LENGTH"],
+        gpu_overhead=ints["OLLAMA_GPU_OVERHEAD"],
         keep_alive=keep_alive,
     )
 
 
 # ---------------------------------------------------------------------------
-# Input validation
+# Hardware, allocations, volumes, models
 # ---------------------------------------------------------------------------
 
 
-def _number(value: Any, where: str, minimum: float, maximum: float, *, strict_min: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            value = float(str(value))
-        except ValueError as exc:
-            raise CapacityInputError(f"{where} must be a number, got {value!r}") from exc
-    number = float(value)
-    if math.isnan(number) or number < minimum or number > maximum or (strict_min and number == minimum):
-        low = f"more than {minimum:g}" if strict_min else f"at least {minimum:g}"
-        raise CapacityInputError(f"{where} must be {low} and at most {maximum:g}, got {number:g}")
-    return number
-
-
-def validate_hardware(hardware: Mapping[str, Any]) -> dict[str, Any]:
-    if not isinstance(hardware, Mapping):
-        raise CapacityInputError("hardware must be a mapping with cpu_cores, memory_gb, gpus and disks")
-    cores = _number(hardware.get("cpu_cores"), "hardware.cpu_cores", 0, MAX_CPU_CORES, strict_min=True)
-    if cores != int(cores):
-        raise CapacityInputError(f"hardware.cpu_cores must be a whole number, got {cores:g}")
-    memory = _number(hardware.get("memory_gb"), "hardware.memory_gb", 0, MAX_MEMORY_GB, strict_min=True)
+def validate_hardware(hardware: Any, problems: Problems, variable: str = "hardware") -> dict[str, Any] | None:
+    """The hardware summary the budgets use; None when CPU or memory is unusable (nothing can be planned)."""
+    hw = mapping(problems, hardware, variable, "cpu_cores, memory_gb, gpus and disks")
+    if hw is None:
+        return None
+    cores = number(
+        problems, hw.get("cpu_cores"), f"{variable}.cpu_cores", 0, MAX_CPU_CORES, strict_min=True, whole=True
+    )
+    memory = number(problems, hw.get("memory_gb"), f"{variable}.memory_gb", 0, MAX_MEMORY_GB, strict_min=True)
     gpus = []
     unknown_gpus: list[str] = []
-    for index, gpu in enumerate(hardware.get("gpus") or []):
+    for index, gpu in enumerate(_items(problems, hw.get("gpus"), f"{variable}.gpus", "GPUs")):
+        where = f"{variable}.gpus[{index}]"
         if not isinstance(gpu, Mapping):
-            raise CapacityInputError(f"hardware.gpus[{index}] must be a mapping with name and memory_mib")
+            problems.bad(where, gpu, "a mapping with name and memory_mib")
+            continue
         name = str(gpu.get("name") or f"gpu{index}")
         if gpu.get("memory_mib") is None:
             # hardware_facts reports None when only lspci saw the card (no driver yet).
             unknown_gpus.append(name)
             continue
-        mib = _number(
-            gpu.get("memory_mib"), f"hardware.gpus[{index}].memory_mib", 0, MAX_GPU_MEMORY_MIB, strict_min=True
-        )
-        gpus.append({"name": name, "memory_mib": mib})
+        mib = number(problems, gpu.get("memory_mib"), f"{where}.memory_mib", 0, MAX_GPU_MEMORY_MIB, strict_min=True)
+        if mib is not None:
+            gpus.append({"name": name, "memory_mib": mib})
     disks = []
-    for index, disk in enumerate(hardware.get("disks") or []):
+    for index, disk in enumerate(_items(problems, hw.get("disks"), f"{variable}.disks", "disks")):
+        where = f"{variable}.disks[{index}]"
         if not isinstance(disk, Mapping):
-            raise CapacityInputError(f"hardware.disks[{index}] must be a mapping with device, size_gb, free_gb, mount")
-        size = _number(disk.get("size_gb"), f"hardware.disks[{index}].size_gb", 0, MAX_DISK_GB)
+            problems.bad(where, disk, "a mapping with device, size_gb, free_gb and mount")
+            continue
+        size = number(problems, disk.get("size_gb"), f"{where}.size_gb", 0, MAX_DISK_GB)
         free_raw = disk.get("free_gb")
-        free = size if free_raw is None else _number(free_raw, f"hardware.disks[{index}].free_gb", 0, MAX_DISK_GB)
+        free = size if free_raw is None else number(problems, free_raw, f"{where}.free_gb", 0, MAX_DISK_GB)
+        if size is None or free is None:
+            continue
         if free > size:
-            raise CapacityInputError(f"hardware.disks[{index}].free_gb ({free:g}) is larger than size_gb ({size:g})")
+            problems.error(
+                "inventory",
+                f"{where}.free_gb ({free:g}) is larger than size_gb ({size:g})",
+                f"Correct {where}: free space cannot exceed the disk's size",
+            )
+            continue
         disks.append(
             {
                 "device": str(disk.get("device") or f"disk{index}"),
@@ -278,88 +439,134 @@ def validate_hardware(hardware: Mapping[str, Any]) -> dict[str, Any]:
                 "mount": str(disk.get("mount") or ""),
             }
         )
+    if cores is None or memory is None:
+        return None
     return {"cpu_cores": int(cores), "memory_gb": memory, "gpus": gpus, "disks": disks, "unknown_gpus": unknown_gpus}
 
 
-def validate_allocations(allocations: Mapping[str, Any] | None, variable: str) -> dict[str, dict[str, float]]:
-    if allocations is None:
-        return {}
-    if not isinstance(allocations, Mapping):
-        raise CapacityInputError(f"{variable} must be a mapping of name -> {{cpu, memory_gb}}")
+def _items(problems: Problems, value: Any, where: str, what: str) -> Sequence[Any]:
+    if value is None:
+        return ()
+    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+        problems.bad(where, value, f"a list of {what}")
+        return ()
+    return value
+
+
+def validate_allocations(allocations: Any, variable: str, problems: Problems) -> dict[str, dict[str, float]]:
+    """``name: {cpu, memory_gb}``; an entry with a bad value is left out."""
+    table = mapping(problems, allocations, variable, "name -> {cpu, memory_gb}") or {}
     result = {}
-    for name, item in allocations.items():
+    for name, item in table.items():
+        where = f"{variable}.{name}"
         if not isinstance(item, Mapping):
-            raise CapacityInputError(f"{variable}.{name} must be a mapping with cpu and memory_gb")
-        result[str(name)] = {
-            "cpu": _number(item.get("cpu", 0), f"{variable}.{name}.cpu", 0, MAX_CPU_CORES),
-            "memory_gb": _number(item.get("memory_gb", 0), f"{variable}.{name}.memory_gb", 0, MAX_MEMORY_GB),
-        }
+            problems.bad(where, item, "a mapping with cpu and memory_gb")
+            continue
+        values = {}
+        for key, maximum in (("cpu", float(MAX_CPU_CORES)), ("memory_gb", MAX_MEMORY_GB)):
+            if key not in item:
+                problems.missing(f"{where}.{key}", "a number (0 or more)")
+                continue
+            values[key] = number(problems, item[key], f"{where}.{key}", 0, maximum)
+        if len(values) == 2 and None not in values.values():
+            result[str(name)] = {"cpu": float(values["cpu"] or 0), "memory_gb": float(values["memory_gb"] or 0)}
+    return result
+
+
+def validate_sizes(values: Any, variable: str, key: str | None, problems: Problems) -> dict[str, float]:
+    """``name: {key: GiB}`` (or ``name: GiB`` without key); a bad entry is left out."""
+    table = mapping(problems, values, variable, f"name -> {{{key}}}" if key else "name -> GiB") or {}
+    result = {}
+    for name, item in table.items():
+        where = f"{variable}.{name}"
+        if key is not None:
+            if not isinstance(item, Mapping):
+                problems.bad(where, item, f"a mapping with {key}")
+                continue
+            if key not in item:
+                problems.missing(f"{where}.{key}", "a size in GiB (0 or more)")
+                continue
+            item = item[key]
+            where = f"{where}.{key}"
+        size = number(problems, item, where, 0, MAX_DISK_GB)
+        if size is not None:
+            result[str(name)] = size
     return result
 
 
 def validate_models(
-    models: Mapping[str, Any] | None, catalog: Mapping[str, ModelSpec]
-) -> dict[str, list[dict[str, Any]]]:
-    if models is None:
-        return {}
-    if not isinstance(models, Mapping):
-        raise CapacityInputError("aistack_models must be a mapping of instance -> list of models")
-    result: dict[str, list[dict[str, Any]]] = {}
-    for instance, entries in models.items():
-        if not isinstance(entries, Sequence) or isinstance(entries, (str, bytes)):
-            raise CapacityInputError(f"aistack_models.{instance} must be a list of {{name, tier}} entries")
-        rows = []
-        for index, entry in enumerate(entries):
-            where = f"aistack_models.{instance}[{index}]"
-            if not isinstance(entry, Mapping) or not entry.get("name"):
-                raise CapacityInputError(f"{where} must be a mapping with at least a name")
-            name = normalise_model_name(str(entry["name"]))
-            if name not in catalog:
-                raise CapacityInputError(
-                    f"{where}: model {entry['name']!r} is not in the capacity catalog; add a row for it to "
-                    "aistack_model_catalog_extra (fields: " + ", ".join(REQUIRED_FIELDS) + ")"
+    models: Any, catalog: Mapping[str, ModelSpec], problems: Problems
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """``aistack_models`` split into (estimable rows, rows of models the catalog lacks) per instance.
+
+    A model the catalog lacks is never an error: it is planned as "not estimated" with a
+    warning (added by the planner). An entry without a name or with an unknown tier is.
+    """
+    table = mapping(problems, models, "aistack_models", "instance -> list of {name, tier}") or {}
+    known: dict[str, list[dict[str, Any]]] = {}
+    unknown: dict[str, list[dict[str, Any]]] = {}
+    for instance, entries in table.items():
+        variable = f"aistack_models.{instance}"
+        known[str(instance)] = []
+        unknown[str(instance)] = []
+        for index, entry in enumerate(_items(problems, entries, variable, "{name, tier} entries")):
+            where = f"{variable}[{index}]"
+            if not isinstance(entry, Mapping):
+                problems.bad(where, entry, "a mapping with at least a name")
+                continue
+            raw_name = entry.get("name")
+            if not isinstance(raw_name, str) or not raw_name.strip():
+                problems.error(
+                    "inventory",
+                    f"{where} has no model name" + ("" if raw_name is None else f" ({describe(raw_name)})"),
+                    f'Give {where} a name, e.g. {{name: "llama3.1:8b", tier: warm}}, or remove the entry',
                 )
-            tier = str(entry.get("tier") or "none")
+                continue
+            tier = entry.get("tier")
+            tier = "none" if tier is None else tier
             if tier not in TIERS:
-                raise CapacityInputError(f"{where}: tier must be one of {', '.join(TIERS)}, got {tier!r}")
-            spec = catalog[name]
+                problems.bad(f"{where}.tier", tier, f"one of {', '.join(TIERS)}")
+                continue
+            name = normalise_model_name(raw_name)
+            row: dict[str, Any] = {
+                "name": name,
+                "tier": tier,
+                "num_ctx": None,
+                "purpose": str(entry.get("purpose") or ""),
+            }
             num_ctx = entry.get("num_ctx")
             if num_ctx is not None:
-                num_ctx = int(_number(num_ctx, f"{where}.num_ctx", 0, MAX_CONTEXT, strict_min=True))
-                if num_ctx > spec.context_length:
-                    raise CapacityInputError(
-                        f"{where}: num_ctx {num_ctx} is above the maximum context of {name} "
-                        f"({spec.context_length} tokens)"
-                    )
-            rows.append({"name": name, "tier": tier, "num_ctx": num_ctx, "purpose": str(entry.get("purpose") or "")})
-        result[str(instance)] = rows
-    return result
+                value = number(problems, num_ctx, f"{where}.num_ctx", 0, MAX_CONTEXT, strict_min=True, whole=True)
+                if value is None:
+                    continue
+                row["num_ctx"] = int(value)
+            spec = catalog.get(name)
+            if spec is None:
+                unknown[str(instance)].append(row)
+                continue
+            if row["num_ctx"] is not None and row["num_ctx"] > spec.context_length:
+                problems.error(
+                    "inventory",
+                    f"{where}.num_ctx is {row['num_ctx']}, above the maximum context of {name} "
+                    f"({spec.context_length} tokens)",
+                    f"Set {where}.num_ctx to {spec.context_length} or less",
+                )
+                continue
+            known[str(instance)].append(row)
+    return known, unknown
 
 
-def _validate_sizes(values: Mapping[str, Any] | None, variable: str, key: str | None) -> dict[str, float]:
-    if values is None:
-        return {}
-    if not isinstance(values, Mapping):
-        raise CapacityInputError(f"{variable} must be a mapping")
-    result = {}
-    for name, item in values.items():
-        if key is not None:
-            if not isinstance(item, Mapping):
-                raise CapacityInputError(f"{variable}.{name} must be a mapping with {key}")
-            item = item.get(key)
-        where = f"{variable}.{name}" + (f".{key}" if key else "")
-        result[str(name)] = _number(item, where, 0, MAX_DISK_GB)
-    return result
-
-
-def _validate_problems(extra: Sequence[Any] | None) -> list[dict[str, str]]:
-    result = []
-    for index, item in enumerate(extra or []):
+def validate_problems(extra: Any, problems: Problems) -> None:
+    """Problems found elsewhere (preflight's host checks), appended as they are."""
+    for index, item in enumerate(_items(problems, extra, "extra_problems", "problems")):
         if not isinstance(item, Mapping) or item.get("severity") not in ("error", "warning") or not item.get("message"):
-            raise CapacityInputError(
-                f"extra_problems[{index}] must be a mapping with severity (error|warning), area, message, fix"
+            problems.error(
+                "inventory",
+                f"extra_problems[{index}] is not a problem: {item!r}",
+                "Pass mappings with severity (error|warning), area, message and fix",
             )
-        result.append(
+            continue
+        problems.items.append(
             problem(
                 str(item["severity"]),
                 str(item.get("area") or "preflight"),
@@ -367,4 +574,3 @@ def _validate_problems(extra: Sequence[Any] | None) -> list[dict[str, str]]:
                 str(item.get("fix") or ""),
             )
         )
-    return result

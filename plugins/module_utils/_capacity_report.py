@@ -58,9 +58,163 @@ def count(plans: Sequence[Mapping[str, Any]], severity: str) -> int:
 
 
 def _hardware_line(hw: Mapping[str, Any]) -> str:
+    if not hw:
+        return "Hardware unknown, nothing planned (see the problems)"
     gpus = ", ".join(f"{g['name']} ({_n(g['memory_mib'] / 1024)} GiB)" for g in hw.get("gpus", [])) or "no GPU"
     disks = ", ".join(f"{d['device']} {_n(d['size_gb'])} GiB" for d in hw.get("disks", [])) or "no disk"
     return f"{hw['cpu_cores']} cores, {_n(hw['memory_gb'])} GiB RAM, {gpus}, {disks}"
+
+
+# ---------------------------------------------------------------------------
+# The row model: what every format shows, computed once
+# ---------------------------------------------------------------------------
+
+# A cell: its text and whether it marks a problem (bold in Markdown, red in HTML).
+Cell = tuple[str, bool]
+
+BUDGET_HEAD = ("resource", "requested", "available", "status")
+MODEL_HEAD = (
+    "model",
+    "tier",
+    "ctx x slots",
+    "weights",
+    "KV",
+    "graph",
+    "total GiB",
+    "VRAM",
+    "RAM",
+    "GPU layers",
+    "processor",
+)
+# Columns right-aligned in HTML.
+MODEL_NUMERIC = frozenset(range(2, 10))
+
+
+def _budget_cells(label: str, budget: Mapping[str, Any]) -> list[Cell]:
+    unit = budget["unit"]
+    over = budget["over_by"]
+    return [
+        (label, False),
+        (f"{_n(budget['requested'])} {unit}", False),
+        (f"{_n(budget['available'])} {unit}", False),
+        (f"over by {_n(over)}", True) if over > 0 else ("ok", False),
+    ]
+
+
+def _model_cells(m: Mapping[str, Any]) -> list[Cell]:
+    sizes = [(_g(m[k]), False) for k in ("weights", "kv", "graph", "total", "vram_used", "ram_used")]
+    return [
+        (m["name"] + ("" if m["fits"] else " (never loads)"), not m["fits"]),
+        (m["tier"], False),
+        (f"{m['num_ctx']} x {m['num_parallel']}", False),
+        *sizes,
+        (f"{m['gpu_layers']}/{m['layers_total']}", False),
+        (m["processor"], False),
+    ]
+
+
+def _unestimated_cells(m: Mapping[str, Any]) -> list[Cell]:
+    return [(f"{m['name']} (not estimated)", True), (m["tier"], False)] + [("-", False)] * (len(MODEL_HEAD) - 2)
+
+
+def _instance_section(name: str, inst: Mapping[str, Any]) -> dict[str, Any]:
+    s = inst["settings"]
+    vram = f"{_g(inst['vram_total'])} GiB VRAM" if inst["gpus"] else "CPU only"
+    notes: list[Cell] = []
+    hot = inst["hot_set"]
+    if hot["models"]:
+        verdict = "fits" if hot["fits"] else "does not fit"
+        notes.append(
+            (
+                f"Hot set ({', '.join(hot['models'])}): {_g(hot['total'])} GiB = weights {_g(hot['weights'])} + "
+                f"KV {_g(hot['kv'])} ({_g(hot['kv_one_slot'])} with one slot) + graph {_g(hot['graph'])} + "
+                f"overhead {_g(hot['overhead'])}; {_g(hot['vram_used'])} GiB in VRAM, {_g(hot['ram_used'])} GiB "
+                f"in RAM: {verdict}.",
+                not hot["fits"],
+            )
+        )
+    else:
+        notes.append(("No hot models.", False))
+    if inst["warm"]:
+        warm = ", ".join(f"{w['name']} ({'fits' if w['fits_with_hot'] else 'evicts'})" for w in inst["warm"])
+        notes.append((f"Warm beside the hot set (room {_g(inst['room_after_hot']['ram'])} GiB RAM): {warm}.", False))
+    if inst["never_fit"]:
+        notes.append((f"Never loads here: {', '.join(inst['never_fit'])}.", True))
+    if inst["split_cpu_gpu"]:
+        notes.append((f"Split CPU/GPU when loaded alone: {', '.join(inst['split_cpu_gpu'])}.", False))
+    unestimated = inst.get("not_estimated") or []
+    if unestimated:
+        notes.append(
+            (
+                f"Not estimated (not in the capacity catalog, left out of the figures): "
+                f"{', '.join(m['name'] for m in unestimated)}.",
+                True,
+            )
+        )
+    rec = inst["recommendations"]
+    res = rec["resources"]
+    limits = ", ".join(f"{k}: {v}" for k, v in res["limits"].items())
+    notes.append(
+        (
+            f"Recommended: OLLAMA_NUM_PARALLEL={rec['OLLAMA_NUM_PARALLEL']}, "
+            f"OLLAMA_MAX_LOADED_MODELS={rec['OLLAMA_MAX_LOADED_MODELS']}, pod requests memory "
+            f"{res['requests']['memory']}, limits {limits}.",
+            False,
+        )
+    )
+    return {
+        "name": name,
+        "heading": f"Ollama `{name}`: {_g(inst['memory_limit'])} GiB RAM, {vram}",
+        "settings": f"OLLAMA_NUM_PARALLEL={s['num_parallel']}, default num_ctx {s['default_num_ctx']}, KV cache "
+        f"{s['kv_cache_type']}, max loaded {s['max_loaded_models']}; models on disk "
+        f"{_g(inst['download_bytes'])} GiB.",
+        "rows": [_model_cells(m) for m in inst["models"]] + [_unestimated_cells(m) for m in unestimated],
+        "notes": notes,
+        "plan": inst,
+    }
+
+
+def host_section(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """One host's report as rows and lines; Markdown and HTML both render this."""
+    budget = plan["budget"]
+    rows: list[list[Cell]] = []
+    kubelet = ""
+    if budget:
+        rows = [
+            _budget_cells("CPU", budget["cpu"]),
+            _budget_cells("Memory", budget["memory"]),
+            _budget_cells(f"Disk {budget['disk'].get('device') or ''}".strip(), budget["disk"]),
+        ]
+        standby = budget["standby"]
+        if standby["names"]:
+            names = ", ".join(standby["names"])
+            rows.append(_budget_cells(f"CPU with standby ({names})", standby["cpu"]))
+            rows.append(_budget_cells(f"Memory with standby ({names})", standby["memory"]))
+        k = budget["kubelet"]
+        guide = k.get("kube_reserved_guideline")
+        kubelet = (
+            f"Kubelet reservations (k3s): kube-reserved cpu {_n(k['kube_reserved']['cpu'])}, memory "
+            f"{_n(k['kube_reserved']['memory_gb'])} GiB; system-reserved cpu {_n(k['system_reserved']['cpu'])}, "
+            f"memory {_n(k['system_reserved']['memory_gb'])} GiB; eviction-hard memory.available "
+            f"{k['eviction_hard_memory_gb']} GiB."
+            + (
+                f" Guideline for kube-reserved on this host: cpu {guide['cpu']}, memory {guide['memory_gb']} GiB."
+                if guide
+                else ""
+            )
+        )
+    problems = plan["problems"]
+    return {
+        "host": str(plan["host"]),
+        "hardware": _hardware_line(plan["hardware"]),
+        "errors": sum(1 for p in problems if p["severity"] == "error"),
+        "warnings": sum(1 for p in problems if p["severity"] == "warning"),
+        "budget_rows": rows,
+        "budget": budget,
+        "kubelet": kubelet,
+        "instances": [_instance_section(name, inst) for name, inst in plan["models"].items()],
+        "problems": problems,
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -68,105 +222,43 @@ def _hardware_line(hw: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _budget_row(label: str, budget: Mapping[str, Any]) -> str:
-    unit = budget["unit"]
-    over = budget["over_by"]
-    status = f"**over by {_n(over)}**" if over > 0 else "ok"
-    return f"| {label} | {_n(budget['requested'])} {unit} | {_n(budget['available'])} {unit} | {status} |"
+def _md_cell(cell: Cell) -> str:
+    text, bad = cell
+    return f"**{text}**" if bad else text
 
 
-def _instance_markdown(name: str, inst: Mapping[str, Any]) -> list[str]:
-    s = inst["settings"]
-    vram = f"{_g(inst['vram_total'])} GiB VRAM" if inst["gpus"] else "CPU only"
-    lines = [
-        f"### Ollama `{name}`: {_g(inst['memory_limit'])} GiB RAM, {vram}",
-        "",
-        f"OLLAMA_NUM_PARALLEL={s['num_parallel']}, default num_ctx {s['default_num_ctx']}, KV cache "
-        f"{s['kv_cache_type']}, max loaded {s['max_loaded_models']}; models on disk {_g(inst['download_bytes'])} GiB.",
-        "",
-        "| model | tier | ctx x slots | weights | KV | graph | total GiB | VRAM | RAM | GPU layers | processor |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+def _md_table(head: Sequence[str], rows: Sequence[Sequence[Cell]], numeric: frozenset[int] = frozenset()) -> list[str]:
+    align = ["---:" if i in numeric else "---" for i in range(len(head))]
+    return [
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join(align) + "|",
+        *("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows),
     ]
-    for m in inst["models"]:
-        flag = "" if m["fits"] else " **never loads**"
-        lines.append(
-            f"| {m['name']}{flag} | {m['tier']} | {m['num_ctx']} x {m['num_parallel']} | {_g(m['weights'])} | "
-            f"{_g(m['kv'])} | {_g(m['graph'])} | {_g(m['total'])} | {_g(m['vram_used'])} | {_g(m['ram_used'])} | "
-            f"{m['gpu_layers']}/{m['layers_total']} | {m['processor']} |"
-        )
-    hot = inst["hot_set"]
-    lines.append("")
-    if hot["models"]:
-        verdict = "fits" if hot["fits"] else "**does not fit**"
-        lines.append(
-            f"- Hot set ({', '.join(hot['models'])}): {_g(hot['total'])} GiB = weights {_g(hot['weights'])} + "
-            f"KV {_g(hot['kv'])} ({_g(hot['kv_one_slot'])} with one slot) + graph {_g(hot['graph'])} + overhead "
-            f"{_g(hot['overhead'])}; {_g(hot['vram_used'])} GiB in VRAM, {_g(hot['ram_used'])} GiB in RAM: {verdict}."
-        )
-    else:
-        lines.append("- No hot models.")
-    room = inst["room_after_hot"]
-    if inst["warm"]:
-        warm = ", ".join(f"{w['name']} ({'fits' if w['fits_with_hot'] else 'evicts'})" for w in inst["warm"])
-        lines.append(f"- Warm beside the hot set (room {_g(room['ram'])} GiB RAM): {warm}.")
-    if inst["never_fit"]:
-        lines.append(f"- Never loads here: {', '.join(inst['never_fit'])}.")
-    if inst["split_cpu_gpu"]:
-        lines.append(f"- Split CPU/GPU when loaded alone: {', '.join(inst['split_cpu_gpu'])}.")
-    rec = inst["recommendations"]
-    res = rec["resources"]
-    limits = ", ".join(f"{k}: {v}" for k, v in res["limits"].items())
-    lines.append(
-        f"- Recommended: OLLAMA_NUM_PARALLEL={rec['OLLAMA_NUM_PARALLEL']}, "
-        f"OLLAMA_MAX_LOADED_MODELS={rec['OLLAMA_MAX_LOADED_MODELS']}, pod requests memory "
-        f"{res['requests']['memory']}, limits {limits}."
-    )
-    lines.append("")
-    return lines
 
 
 def render_markdown(plans: Sequence[Mapping[str, Any]]) -> str:
     _check(plans)
     out: list[str] = []
-    for plan in plans:
-        budget = plan["budget"]
-        errors = sum(1 for p in plan["problems"] if p["severity"] == "error")
-        warnings = sum(1 for p in plan["problems"] if p["severity"] == "warning")
+    for section in (host_section(plan) for plan in plans):
         out += [
-            f"# Capacity plan: {plan['host']}",
+            f"# Capacity plan: {section['host']}",
             "",
-            f"{_hardware_line(plan['hardware'])}. **{errors} errors, {warnings} warnings.**",
-            "",
-            "## Budget",
-            "",
-            "| resource | requested | available | status |",
-            "|---|---:|---:|---|",
-            _budget_row("CPU", budget["cpu"]),
-            _budget_row("Memory", budget["memory"]),
-            _budget_row(f"Disk {budget['disk'].get('device') or ''}".strip(), budget["disk"]),
-        ]
-        standby = budget["standby"]
-        if standby["names"]:
-            names = ", ".join(standby["names"])
-            out.append(_budget_row(f"CPU with standby ({names})", standby["cpu"]))
-            out.append(_budget_row(f"Memory with standby ({names})", standby["memory"]))
-        k = budget["kubelet"]
-        out += [
-            "",
-            f"Kubelet reservations (suggested): kube-reserved cpu {k['kube_reserved']['cpu']}, memory "
-            f"{k['kube_reserved']['memory_gb']} GiB; system-reserved cpu {k['system_reserved']['cpu']}, memory "
-            f"{k['system_reserved']['memory_gb']} GiB; eviction-hard memory.available "
-            f"{k['eviction_hard_memory_gb']} GiB.",
-            "",
-            "## Models",
+            f"{section['hardware']}. **{section['errors']} errors, {section['warnings']} warnings.**",
             "",
         ]
-        for name, inst in plan["models"].items():
-            out += _instance_markdown(name, inst)
+        if section["budget_rows"]:
+            out += ["## Budget", "", *_md_table(BUDGET_HEAD, section["budget_rows"], frozenset({1, 2}))]
+            out += ["", section["kubelet"], ""]
+        if section["instances"]:
+            out += ["## Models", ""]
+        for inst in section["instances"]:
+            out += [f"### {inst['heading']}", "", inst["settings"], ""]
+            out += _md_table(MODEL_HEAD, inst["rows"], MODEL_NUMERIC)
+            out += ["", *(f"- {_md_cell(note)}" for note in inst["notes"]), ""]
         out += ["## Problems", ""]
-        if not plan["problems"]:
+        if not section["problems"]:
             out.append("None.")
-        for p in plan["problems"]:
+        for p in section["problems"]:
             out.append(f"- **{p['severity'].upper()}** [{p['area']}] {p['message']}")
             if p.get("fix"):
                 out.append(f"  - fix: {p['fix']}")
@@ -339,70 +431,16 @@ svg .tick,svg .legend{font-size:11px;fill:#555}svg .grid{stroke:#e5e5e5}svg .mar
 """
 
 
-def _td(value: str, cls: str = "") -> str:
-    return f'<td class="{cls}">{escape(value)}</td>' if cls else f"<td>{escape(value)}</td>"
-
-
-def _budget_html(label: str, budget: Mapping[str, Any]) -> str:
-    over = budget["over_by"]
-    status = f"over by {_n(over)} {budget['unit']}" if over > 0 else "ok"
-    return (
-        "<tr>"
-        + _td(label)
-        + _td(f"{_n(budget['requested'])} {budget['unit']}", "num")
-        + _td(f"{_n(budget['available'])} {budget['unit']}", "num")
-        + _td(status, "bad" if over > 0 else "ok")
-        + "</tr>"
-    )
-
-
-def _instance_html(name: str, inst: Mapping[str, Any]) -> list[str]:
-    s = inst["settings"]
-    vram = f"{_g(inst['vram_total'])} GiB VRAM" if inst["gpus"] else "CPU only"
-    out = [
-        f"<h3>Ollama {escape(name)}: {_g(inst['memory_limit'])} GiB RAM, {escape(vram)}</h3>",
-        f"<p>OLLAMA_NUM_PARALLEL={s['num_parallel']}, default num_ctx {s['default_num_ctx']}, KV cache "
-        f"{escape(str(s['kv_cache_type']))}, max loaded {s['max_loaded_models']}; models on disk "
-        f"{_g(inst['download_bytes'])} GiB.</p>",
-        _model_chart(name, inst),
-    ]
-    if inst["hot_set"]["models"]:
-        out.append(_hot_chart(name, inst))
-    head = (
-        "model",
-        "tier",
-        "ctx x slots",
-        "weights",
-        "KV",
-        "graph",
-        "total GiB",
-        "VRAM",
-        "RAM",
-        "GPU layers",
-        "processor",
-    )
-    out.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>")
-    for m in inst["models"]:
-        out.append(
-            "<tr>"
-            + _td(m["name"] + ("" if m["fits"] else " (never loads)"), "" if m["fits"] else "bad")
-            + _td(m["tier"])
-            + _td(f"{m['num_ctx']} x {m['num_parallel']}", "num")
-            + "".join(_td(_g(m[k]), "num") for k in ("weights", "kv", "graph", "total", "vram_used", "ram_used"))
-            + _td(f"{m['gpu_layers']}/{m['layers_total']}", "num")
-            + _td(m["processor"])
-            + "</tr>"
-        )
+def _html_table(head: Sequence[str], rows: Sequence[Sequence[Cell]], numeric: frozenset[int] = frozenset()) -> str:
+    out = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
+    for row in rows:
+        cells = []
+        for index, (text, bad) in enumerate(row):
+            cls = " ".join(c for c in ("num" if index in numeric else "", "bad" if bad else "") if c)
+            cells.append(f'<td class="{cls}">{escape(text)}</td>' if cls else f"<td>{escape(text)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
-    rec = inst["recommendations"]
-    res = rec["resources"]
-    limits = ", ".join(f"{k}: {v}" for k, v in res["limits"].items())
-    out.append(
-        f"<p><b>Recommended:</b> OLLAMA_NUM_PARALLEL={escape(rec['OLLAMA_NUM_PARALLEL'])}, "
-        f"OLLAMA_MAX_LOADED_MODELS={escape(rec['OLLAMA_MAX_LOADED_MODELS'])}; pod requests memory "
-        f"{escape(res['requests']['memory'])}, limits {escape(limits)}.</p>"
-    )
-    return out
+    return "".join(out)
 
 
 def render_html(plans: Sequence[Mapping[str, Any]]) -> str:
@@ -410,44 +448,43 @@ def render_html(plans: Sequence[Mapping[str, Any]]) -> str:
     _check(plans)
     hosts = ", ".join(str(p["host"]) for p in plans)
     body: list[str] = []
-    for plan in plans:
-        budget = plan["budget"]
-        errors = sum(1 for p in plan["problems"] if p["severity"] == "error")
-        warnings = sum(1 for p in plan["problems"] if p["severity"] == "warning")
+    for section in (host_section(plan) for plan in plans):
+        errors = section["errors"]
         body += [
-            f"<h1>Capacity plan: {escape(str(plan['host']))}</h1>",
-            f'<p class="summary">{escape(_hardware_line(plan["hardware"]))}. '
-            f'<span class="{"bad" if errors else "ok"}">{errors} errors</span>, {warnings} warnings.</p>',
-            "<h2>Budget</h2>",
-            "<table><tr><th>resource</th><th>requested</th><th>available</th><th>status</th></tr>",
-            _budget_html("CPU", budget["cpu"]),
-            _budget_html("Memory", budget["memory"]),
-            _budget_html(f"Disk {budget['disk'].get('device') or ''}".strip(), budget["disk"]),
+            f"<h1>Capacity plan: {escape(section['host'])}</h1>",
+            f'<p class="summary">{escape(section["hardware"])}. '
+            f'<span class="{"bad" if errors else "ok"}">{errors} errors</span>, {section["warnings"]} warnings.</p>',
         ]
-        standby = budget["standby"]
-        if standby["names"]:
-            names = ", ".join(standby["names"])
-            body.append(_budget_html(f"CPU with standby ({names})", standby["cpu"]))
-            body.append(_budget_html(f"Memory with standby ({names})", standby["memory"]))
-        body.append("</table>")
-        body.append(_allocation_chart("CPU: allocations against cores", budget["cpu"], "cores"))
-        body.append(_allocation_chart("Memory: allocations against RAM (GiB)", budget["memory"], "RAM"))
-        if budget["disk"]["items"]:
-            body.append(_allocation_chart("Disk: volumes and reservations (GiB)", budget["disk"], "disk"))
-        k = budget["kubelet"]
-        body.append(
-            f"<p>Kubelet reservations (suggested): kube-reserved cpu {k['kube_reserved']['cpu']}, memory "
-            f"{k['kube_reserved']['memory_gb']} GiB; system-reserved cpu {k['system_reserved']['cpu']}, memory "
-            f"{k['system_reserved']['memory_gb']} GiB; eviction-hard memory.available "
-            f"{k['eviction_hard_memory_gb']} GiB.</p>"
-        )
-        body.append("<h2>Models</h2>")
-        for name, inst in plan["models"].items():
-            body += _instance_html(name, inst)
+        budget = section["budget"]
+        if section["budget_rows"]:
+            body.append("<h2>Budget</h2>")
+            body.append(_html_table(BUDGET_HEAD, section["budget_rows"], frozenset({1, 2})))
+            body.append(_allocation_chart("CPU: allocations against cores", budget["cpu"], "cores"))
+            body.append(_allocation_chart("Memory: allocations against RAM (GiB)", budget["memory"], "RAM"))
+            if budget["disk"]["items"]:
+                body.append(_allocation_chart("Disk: volumes and reservations (GiB)", budget["disk"], "disk"))
+            body.append(f"<p>{escape(section['kubelet'])}</p>")
+        if section["instances"]:
+            body.append("<h2>Models</h2>")
+        for inst in section["instances"]:
+            body.append(f"<h3>{escape(inst['heading'].replace('`', ''))}</h3>")
+            body.append(f"<p>{escape(inst['settings'])}</p>")
+            if inst["plan"]["models"]:
+                body.append(_model_chart(inst["name"], inst["plan"]))
+            if inst["plan"]["hot_set"]["models"]:
+                body.append(_hot_chart(inst["name"], inst["plan"]))
+            body.append(_html_table(MODEL_HEAD, inst["rows"], MODEL_NUMERIC))
+            body.append(
+                "<ul>"
+                + "".join(
+                    f'<li class="bad">{escape(t)}</li>' if bad else f"<li>{escape(t)}</li>" for t, bad in inst["notes"]
+                )
+                + "</ul>"
+            )
         body.append("<h2>Problems</h2>")
-        if not plan["problems"]:
+        if not section["problems"]:
             body.append("<p>None.</p>")
-        for p in plan["problems"]:
+        for p in section["problems"]:
             body.append(
                 f'<div class="{escape(p["severity"])}"><b>{escape(p["severity"].upper())}</b> '
                 f"[{escape(p['area'])}] {escape(p['message'])}"

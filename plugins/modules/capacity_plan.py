@@ -16,8 +16,12 @@ description:
     Ollama v0.12.10), how many layers fit in VRAM and how much spills to RAM.
   - Then checks whether the hot set fits at once, what room is left for warm models, which models can
     never load, and recommends C(OLLAMA_NUM_PARALLEL), C(OLLAMA_MAX_LOADED_MODELS) and pod resources.
-  - Returns a plan with a list of problems (errors carry the numbers, warnings explain the trade-off);
-    it never fails because of what it finds, only on bad input.
+  - Returns a plan with a list of problems (errors carry the numbers, warnings explain the trade-off).
+    It never fails because of what it finds, nor on a bad inventory value - every bad value is an error
+    problem that names the variable (its full path) and the fix, that entry is left out, and the rest is
+    planned, so one run lists every problem.
+  - A model the built-in catalog (and O(catalog_extra)) lacks is not estimated - it is listed in
+    C(not_estimated) with a warning that says what to provide, and left out of the fit decisions.
   - "Runs on the controller (C(delegate_to: localhost)) and reads nothing from the host."
   - Sizes are GiB (2^30 bytes, Kubernetes C(Gi)) for keys ending in C(_gb); model figures in the
     result are bytes.
@@ -124,12 +128,12 @@ EXAMPLES = r"""
     models: "{{ aistack_models }}"
     catalog_extra: "{{ aistack_model_catalog_extra | default([]) }}"
   delegate_to: localhost
-  register: __preflight_plan
+  register: capacity
 
 - name: Fail on planning errors
   ansible.builtin.assert:
-    that: __preflight_plan.plan.summary.errors == 0
-    fail_msg: "{{ __preflight_plan.plan.problems | selectattr('severity', '==', 'error') | map(attribute='message') }}"
+    that: capacity.plan.summary.errors == 0
+    fail_msg: "{{ capacity.plan.problems | selectattr('severity', '==', 'error') | map(attribute='message') }}"
 
 - name: Plan a model the catalog does not know
   aistack.baremetal.capacity_plan:
@@ -162,7 +166,9 @@ plan:
       type: str
       sample: ai-server
     hardware:
-      description: The validated O(hardware) (C(cpu_cores), C(memory_gb), C(gpus), C(disks), C(unknown_gpus)).
+      description:
+        - The validated O(hardware) (C(cpu_cores), C(memory_gb), C(gpus), C(disks), C(unknown_gpus)).
+        - Empty when its CPU or memory figure is unusable; C(budget) and C(models) are then empty too.
       type: dict
     budget:
       description:
@@ -183,6 +189,7 @@ plan:
           C(total), C(vram_used), C(ram_used), C(gpu_layers), C(layers_total), C(fits_vram),
           C(processor) (as C(ollama ps) prints it), C(fits) (loads at all), C(num_ctx), C(ctx_total),
           C(tier), C(download_bytes), C(source).
+        - C(not_estimated) lists the models the catalog lacks (C(name), C(tier), C(purpose), C(num_ctx)).
         - C(hot_set) sums the hot models loaded together (C(weights), C(kv), C(kv_one_slot), C(graph),
           C(vram_used), C(ram_used), C(total), C(fits), C(items)); C(warm) says for each warm model
           whether it fits beside the hot set; C(room_after_hot), C(never_fit), C(split_cpu_gpu).
@@ -242,7 +249,7 @@ def main() -> None:
             catalog_extra=params["catalog_extra"],
             extra_problems=params["extra_problems"],
         )
-    except CapacityInputError as exc:
+    except CapacityInputError as exc:  # only the built-in catalog raises: a bug in the collection
         module.fail_json(msg=f"capacity_plan: {exc}")
     module.exit_json(changed=False, plan=plan)
 

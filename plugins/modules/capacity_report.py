@@ -44,17 +44,26 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Plan every host
+  aistack.baremetal.capacity_plan:
+    host: "{{ inventory_hostname }}"
+    hardware: "{{ ansible_facts['aistack_hardware']['summary'] }}"
+    allocations: "{{ aistack_allocations }}"
+    models: "{{ aistack_models }}"
+  delegate_to: localhost
+  register: capacity
+
 - name: Write the capacity report
   aistack.baremetal.capacity_report:
-    plans: "{{ ansible_play_hosts | map('extract', hostvars, ['__preflight_plan', 'plan']) | list }}"
+    plans: "{{ ansible_play_hosts | map('extract', hostvars, ['capacity', 'plan']) | list }}"
     dest: "{{ playbook_dir }}/../reports/capacity"
   delegate_to: localhost
   run_once: true
-  register: __preflight_report
+  register: report
 
 - name: Show the summary
   ansible.builtin.debug:
-    msg: "{{ __preflight_report.markdown }}"
+    msg: "{{ report.markdown }}"
   run_once: true
 """
 
@@ -71,11 +80,6 @@ files:
   sample: {markdown: /srv/reports/report.md, html: /srv/reports/report.html, json: /srv/reports/report.json}
 error_count:
   description: Number of error problems over all plans.
-  returned: success
-  type: int
-  sample: 2
-errors:
-  description: Same as RV(error_count).
   returned: success
   type: int
   sample: 2
@@ -122,7 +126,6 @@ def main() -> None:
         changed=changed,
         markdown=contents["markdown"],
         files=files,
-        errors=count(plans, "error"),
         error_count=count(plans, "error"),
         warning_count=count(plans, "warning"),
     )

@@ -146,9 +146,18 @@ BAD_HOSTS: dict[str, dict[str, Any]] = {
 }
 
 EXPECTED: dict[str, tuple[str, ...]] = {
-    "type_text": ("aistack_allocations.ollama.memory_gb is text but must be a number",),
-    "type_declared": ("preflight_declared_hardware.cpu_cores is text but must be a whole number",),
-    "negative_cpu": ("aistack_allocations.open_webui.cpu is -3 (must be 0 or more)",),
+    "type_text": (
+        "(1 error(s)",
+        "[inventory] aistack_allocations.ollama.memory_gb is text 'lots' but must be a number",
+    ),
+    "type_declared": (
+        "(1 error(s)):",
+        "[inventory] preflight_declared_hardware.cpu_cores is text 'forty' but must be a whole number",
+    ),
+    "negative_cpu": (
+        "(1 error(s)",
+        "[inventory] aistack_allocations.open_webui.cpu is -3 but must be a number at least 0",
+    ),
     "unknown_os": ("(1 error(s)", "[os] Ubuntu 20.04 is not supported", "preflight_declared_hardware.os"),
     "cpu_over": ("(1 error(s)", "[budget/cpu]", "aistack_allocations request 53 cores, the host has 40"),
     "memory_over": ("(1 error(s)", "[budget/memory]", "aistack_allocations request 118 GiB, the host has 96 GiB"),
@@ -174,8 +183,7 @@ def test_bad_value_stops_with_one_clear_message(bad_run: tuple[int, dict[str, An
     rc, result = bad_run
     assert rc != 0
     assert result["stats"][host]["failures"] == 1, result["stats"][host]
-    # A rescued failure (the raw argument-spec error) may come before the one that stops the host.
-    message = _failures(result, host)[-1]
+    message = _failures(result, host)[0]
     assert message.startswith(f"Preflight stopped {host} before any change")
     for text in EXPECTED[host]:
         assert text in message, message
@@ -235,3 +243,40 @@ def test_enforce_mode_gathers_real_facts_and_stops(tmp_path: Path) -> None:
     assert "is not supported (supported: Plan9 4)" in message, message
     assert "[os]" in message and hardware["os"]["pretty_name"] in message, (found, message)
     assert all(name.endswith("Write the capacity report of all hosts") for name in _changed_tasks(result))
+
+
+def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(tmp_path: Path) -> None:
+    # A wrong type, a negative volume, bad Ollama settings, a bad model entry, a bad host name,
+    # an unsupported Open WebUI release and models the catalog lacks, all in one inventory.
+    stack = _fitting_stack()
+    stack["aistack_allocations"]["redis"] = {"cpu": 2, "memory_gb": "eight"}
+    stack["aistack_volumes"]["open_webui"] = {"size_gb": -100}
+    stack["aistack_ollama_env"].update({"OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_FLASH_ATTENTION": "0"})
+    stack["aistack_hostnames"]["jupyterhub"] = "jupyter_local"
+    stack["aistack_open_webui_version"] = "0.13.1"
+    unknown = ["gemma3:12b", "qwen3:8b", "gpt-oss:20b", "nomic-embed-text"]
+    stack["aistack_models"]["primary"] += [{"name": n, "tier": "warm"} for n in unknown] + [{"tier": "hot"}]
+    rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack)
+    assert rc == 0, _failures(result, "ai-server")
+    _assert_untouched(result)
+    plan = json.loads((tmp_path / "reports" / "report.json").read_text())["plans"][0]
+    errors = [p["message"] for p in plan["problems"] if p["severity"] == "error"]
+    for text in (
+        "aistack_allocations.redis.memory_gb is text 'eight'",
+        "aistack_volumes.open_webui.size_gb is -100",
+        "aistack_ollama_env.OLLAMA_KV_CACHE_TYPE is q8_0",
+        "aistack_models.primary[",
+        "aistack_hostnames.jupyterhub is 'jupyter_local'",
+        "aistack_open_webui_version is 0.13.1",
+    ):
+        assert any(text in m for m in errors), (text, errors)
+    primary = plan["models"]["primary"]
+    assert [m["name"] for m in primary["not_estimated"]] == [*unknown[:3], "nomic-embed-text:latest"]
+    markdown = (tmp_path / "reports" / "report.md").read_text()
+    assert "| **gemma3:12b (not estimated)** | warm |" in markdown
+    assert "**WARNING** [models/primary] not estimated: gemma3:12b, qwen3:8b" in markdown
+    # Strict plan mode fails with all of them in one message.
+    rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack, extra={"preflight_fail_on_errors": True})
+    assert rc != 0
+    message = _failures(result, "ai-server")[0]
+    assert all(text in message for text in ("redis.memory_gb", "open_webui.size_gb", "OLLAMA_KV_CACHE_TYPE"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -193,12 +194,21 @@ def test_default_num_ctx_follows_the_vram_tiers(vram_gib: float, expected: int) 
 
 
 def test_quantised_kv_needs_flash_attention() -> None:
-    assert inp.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0"}).effective_kv_type() == "f16"
-    on = inp.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_FLASH_ATTENTION": "1"})
-    assert on.effective_kv_type() == "q8_0"
-    # envconfig: an unparsable boolean means true
-    assert inp.parse_settings({"OLLAMA_FLASH_ATTENTION": "yes please"}).flash_attention is True
+    problems = inp.Problems()
+    # Without flash attention Ollama keeps an f16 cache: the estimate follows it, and the input is an error.
+    assert inp.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0"}, problems).effective_kv_type() == "f16"
+    assert [p["severity"] for p in problems.items] == ["error"]
+    assert "aistack_ollama_env.OLLAMA_KV_CACHE_TYPE is q8_0" in problems.items[0]["message"]
+    assert 'OLLAMA_FLASH_ATTENTION: "1"' in problems.items[0]["fix"]
+    problems = inp.Problems()
+    on = inp.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_FLASH_ATTENTION": "1"}, problems)
+    assert on.effective_kv_type() == "q8_0" and problems.items == []
+    # Ollama would read an unparsable boolean as true; preflight refuses it instead.
+    problems = inp.Problems()
+    assert inp.parse_settings({"OLLAMA_FLASH_ATTENTION": "yes please"}, problems).flash_attention is None
+    assert "OLLAMA_FLASH_ATTENTION is text 'yes please'" in problems.items[0]["message"]
     assert inp.parse_settings({"OLLAMA_FLASH_ATTENTION": "false"}).flash_attention is False
+    assert inp.parse_settings({"OLLAMA_FLASH_ATTENTION": True}).flash_attention is True
 
 
 def test_max_loaded_models_default_is_three_per_gpu() -> None:
@@ -207,11 +217,25 @@ def test_max_loaded_models_default_is_three_per_gpu() -> None:
     assert settings.num_parallel == 1
 
 
-def test_kubelet_reservation_tiers() -> None:
+def test_kubelet_reservation_guideline_tiers() -> None:
     result = bud.kubelet_reservations(40, 96)
     # 6 % + 1 % + 2 x 0.5 % + 36 x 0.25 % of a core; 25 % of 4 + 20 % of 4 + 10 % of 8 + 6 % of 80 GiB
-    assert result["kube_reserved"]["cpu"] == pytest.approx(0.17)
-    assert result["kube_reserved"]["memory_gb"] == pytest.approx(7.4)
+    assert result["kube_reserved_guideline"]["cpu"] == pytest.approx(0.17)
+    assert result["kube_reserved_guideline"]["memory_gb"] == pytest.approx(7.4)
+
+
+def test_kubelet_reservations_are_what_k3s_applies() -> None:
+    # No system / kubernetes allocation: the k3s role's defaults.
+    default = bud.kubelet_reservations(40, 96)
+    assert default["system_reserved"] == {"cpu": 1.0, "memory_gb": 2.0}
+    assert default["kube_reserved"] == {"cpu": 0.0, "memory_gb": 1.0}
+    assert default["eviction_hard_memory_gb"] == pytest.approx(500 / 1024, abs=0.01)
+    # The inventory's entries win, as in the k3s role.
+    mapped = bud.kubelet_reservations(
+        40, 96, {"system": {"cpu": 2, "memory_gb": 3}, "kubernetes": {"cpu": 1, "memory_gb": 4}}
+    )
+    assert mapped["system_reserved"] == {"cpu": 2.0, "memory_gb": 3.0}
+    assert mapped["reserved_memory_gb"] == pytest.approx(7.49, abs=0.01)
 
 
 # ---------------------------------------------------------------------------
@@ -332,7 +356,7 @@ def test_models_beyond_the_volume_are_an_error() -> None:
     inputs = example_plan_inputs()
     inputs["volumes"] = {**inputs["volumes"], "ollama": {"size_gb": 100}}
     plan = bud.build_plan(**inputs)
-    assert any("volume ollama has 100 GiB" in m for m in _problems(plan, "models/primary", "error"))
+    assert any("aistack_volumes.ollama.size_gb is 100 GiB" in m for m in _problems(plan, "models/primary", "error"))
 
 
 # ---------------------------------------------------------------------------
@@ -346,34 +370,172 @@ def _with(**changes: Any) -> dict[str, Any]:
     return inputs
 
 
+def _errors(plan: dict[str, Any]) -> list[str]:
+    return [p["message"] for p in plan["problems"] if p["severity"] == "error"]
+
+
 @pytest.mark.parametrize(
     ("changes", "pattern"),
     [
-        ({"hardware": {"cpu_cores": 10000, "memory_gb": 96}}, r"hardware.cpu_cores .*10000"),
-        ({"hardware": {"cpu_cores": -4, "memory_gb": 96}}, r"hardware.cpu_cores"),
-        ({"hardware": {"cpu_cores": 40, "memory_gb": 0}}, r"hardware.memory_gb must be more than 0"),
-        ({"hardware": {"cpu_cores": 40, "memory_gb": "lots"}}, r"hardware.memory_gb must be a number"),
+        ({"hardware": {"cpu_cores": 10000, "memory_gb": 96}}, r"^hardware.cpu_cores is 10000 but must be a whole"),
+        ({"hardware": {"cpu_cores": -4, "memory_gb": 96}}, r"^hardware.cpu_cores is -4"),
+        ({"hardware": {"cpu_cores": 40, "memory_gb": 0}}, r"^hardware.memory_gb is 0 but must be a number more than 0"),
+        ({"hardware": {"cpu_cores": 40, "memory_gb": "lots"}}, r"^hardware.memory_gb is text 'lots' but must be a num"),
         ({"hardware": {"cpu_cores": 40, "memory_gb": 96, "gpus": [{"name": "x", "memory_mib": 0}]}}, r"memory_mib"),
         (
             {"hardware": {"cpu_cores": 40, "memory_gb": 96, "disks": [{"size_gb": 10, "free_gb": 20}]}},
             r"free_gb \(20\) is larger than size_gb",
         ),
-        ({"allocations": {"ollama": {"cpu": -1, "memory_gb": 8}}}, r"aistack_allocations.ollama.cpu"),
-        ({"allocations": {"ollama": {"cpu": 2, "memory_gb": 1e9}}}, r"aistack_allocations.ollama.memory_gb"),
-        ({"volumes": {"ollama": {"size_gb": -5}}}, r"aistack_volumes.ollama.size_gb"),
-        ({"ollama_env": {"OLLAMA_NUM_PARALLEL": "many"}}, r"OLLAMA_NUM_PARALLEL must be an integer"),
-        ({"ollama_env": {"OLLAMA_NUM_PARALLEL": "-2"}}, r"OLLAMA_NUM_PARALLEL must be between"),
-        ({"ollama_env": {"OLLAMA_KV_CACHE_TYPE": "q5_1"}}, r"OLLAMA_KV_CACHE_TYPE must be one of"),
+        ({"allocations": {"ollama": {"cpu": -1, "memory_gb": 8}}}, r"^aistack_allocations.ollama.cpu is -1"),
+        ({"allocations": {"ollama": {"cpu": 2, "memory_gb": 1e9}}}, r"^aistack_allocations.ollama.memory_gb is 1e\+09"),
+        ({"allocations": {"ollama": {"cpu": 2}}}, r"^aistack_allocations.ollama.memory_gb is missing"),
         (
-            {"models": {"primary": [{"name": "gpt-oss:20b", "tier": "hot"}]}},
-            r"gpt-oss:20b.*aistack_model_catalog_extra",
+            {"volumes": {"ollama": {"size_gb": -5}}},
+            r"^aistack_volumes.ollama.size_gb is -5 but must be a number at least",
         ),
-        ({"models": {"primary": [{"name": "mistral:7b", "num_ctx": 65536}]}}, r"num_ctx 65536 .*mistral:7b.*32768"),
-        ({"models": {"primary": [{"name": "mistral:7b", "tier": "lukewarm"}]}}, r"tier must be one of"),
+        ({"disk_reserved_gb": {"system": "lots"}}, r"^aistack_disk_reserved_gb.system is text 'lots'"),
+        ({"ollama_env": {"OLLAMA_NUM_PARALLEL": "many"}}, r"^aistack_ollama_env.OLLAMA_NUM_PARALLEL is text 'many'"),
+        ({"ollama_env": {"OLLAMA_NUM_PARALLEL": "-2"}}, r"OLLAMA_NUM_PARALLEL is text '-2' but must be a whole number"),
+        ({"ollama_env": {"OLLAMA_NUM_PARALLEL": 0}}, r"OLLAMA_NUM_PARALLEL is 0 but must be a whole number from 1"),
+        ({"ollama_env": {"OLLAMA_MAX_LOADED_MODELS": "0"}}, r"OLLAMA_MAX_LOADED_MODELS is text '0'"),
+        ({"ollama_env": {"OLLAMA_MAX_QUEUE": "-1"}}, r"OLLAMA_MAX_QUEUE is text '-1' but must be a whole number"),
+        ({"ollama_env": {"OLLAMA_KV_CACHE_TYPE": "q5_1"}}, r"OLLAMA_KV_CACHE_TYPE is text 'q5_1' but must be one of"),
+        ({"ollama_env": {"OLLAMA_KEEP_ALIVE": "a day"}}, r"OLLAMA_KEEP_ALIVE is text 'a day' but must be a duration"),
+        ({"ollama_env": {"OLLAMA_KEEP_ALIVE": "24"}}, None),
+        ({"ollama_env": {"OLLAMA_KEEP_ALIVE": "1h30m"}}, None),
+        ({"ollama_env": {"OLLAMA_KEEP_ALIVE": "-1"}}, None),
+        ({"ollama_env": {"OLLAMA_KEEP_ALIVE": "24hours"}}, r"OLLAMA_KEEP_ALIVE is text '24hours'"),
+        (
+            {"ollama_env": {"OLLAMA_KV_CACHE_TYPE": "q4_0", "OLLAMA_FLASH_ATTENTION": "0"}},
+            r"OLLAMA_KV_CACHE_TYPE is q4_0, a quantised KV cache, but aistack_ollama_env.OLLAMA_FLASH_ATTENTION is off",
+        ),
+        (
+            {"models": {"primary": [{"name": "mistral:7b", "num_ctx": 65536}]}},
+            r"^aistack_models.primary\[0\].num_ctx is 65536, above the maximum context of mistral:7b \(32768",
+        ),
+        (
+            {"models": {"primary": [{"name": "mistral:7b", "tier": "lukewarm"}]}},
+            r"^aistack_models.primary\[0\].tier is text 'lukewarm' but must be one of hot, warm, cold, none",
+        ),
+        ({"models": {"primary": [{"tier": "hot"}]}}, r"^aistack_models.primary\[0\] has no model name"),
+        ({"models": {"primary": [{"name": "", "tier": "hot"}]}}, r"^aistack_models.primary\[0\] has no model name"),
+        ({"models": {"primary": "llama3.1:8b"}}, r"^aistack_models.primary is text 'llama3.1:8b' but must be a list"),
         ({"catalog_extra": [{"name": "broken:1b", "size_bytes": 5}]}, r"lacks required fields"),
         ({"extra_problems": [{"severity": "fatal", "message": "x"}]}, r"extra_problems\[0\]"),
     ],
 )
-def test_bad_input_raises_a_clear_error(changes: dict[str, Any], pattern: str) -> None:
-    with pytest.raises(inp.CapacityInputError, match=pattern):
-        bud.build_plan(**_with(**changes))
+def test_bad_input_is_an_error_naming_the_variable(changes: dict[str, Any], pattern: str | None) -> None:
+    plan = bud.build_plan(**_with(**changes))
+    inventory = [p["message"] for p in plan["problems"] if p["area"] == "inventory"]
+    if pattern is None:
+        assert inventory == []
+        return
+    assert any(re.search(pattern, m) for m in inventory), inventory
+    # The planner goes on: the rest of the inventory is still planned and reported.
+    assert plan["summary"]["errors"] == len(_errors(plan))
+    if "hardware" not in changes:
+        assert plan["budget"]["disk"]["available"] == 1000
+        assert "primary" in plan["models"]
+
+
+def test_bad_hardware_leaves_the_plan_empty_but_lists_every_problem() -> None:
+    plan = bud.build_plan(
+        **_with(hardware={"cpu_cores": "forty", "memory_gb": 96}, volumes={"ollama": {"size_gb": -1}})
+    )
+    assert plan["hardware"] == {} and plan["budget"] == {} and plan["models"] == {}
+    assert any(m.startswith("hardware.cpu_cores is text 'forty'") for m in _errors(plan))
+    assert any(m.startswith("aistack_volumes.ollama.size_gb is -1") for m in _errors(plan))
+
+
+def test_every_problem_of_an_inventory_in_one_run() -> None:
+    inputs = _with(
+        allocations={**example_plan_inputs()["allocations"], "redis": {"cpu": 2, "memory_gb": "eight"}},
+        volumes={**example_plan_inputs()["volumes"], "open_webui": {"size_gb": -100}},
+        models={"primary": [*example_plan_inputs()["models"]["primary"], {"name": "qwen3:8b", "tier": "warm"}]},
+        ollama_env={
+            **example_plan_inputs()["ollama_env"],
+            "OLLAMA_KV_CACHE_TYPE": "q8_0",
+            "OLLAMA_FLASH_ATTENTION": "0",
+        },
+    )
+    plan = bud.build_plan(**inputs)
+    errors = _errors(plan)
+    assert any(m.startswith("aistack_allocations.redis.memory_gb is text 'eight'") for m in errors)
+    assert any(m.startswith("aistack_volumes.open_webui.size_gb is -100") for m in errors)
+    assert any("OLLAMA_KV_CACHE_TYPE is q8_0" in m for m in errors)
+    assert any(m.startswith("not estimated: qwen3:8b") for m in _problems(plan, "models/primary", "warning"))
+    # The design's over-commit is still found beside them.
+    assert {"budget/cpu", "budget/memory"} <= {p["area"] for p in plan["problems"] if p["severity"] == "error"}
+
+
+# ---------------------------------------------------------------------------
+# Models the catalog lacks
+# ---------------------------------------------------------------------------
+
+UNKNOWN = ("gemma3:12b", "qwen3:8b", "gpt-oss:20b", "nomic-embed-text")
+
+
+def test_unknown_models_never_stop_the_plan() -> None:
+    models = {"primary": [{"name": n, "tier": "hot"} for n in UNKNOWN] + [{"name": "llama3.1:8b", "tier": "hot"}]}
+    plan = bud.build_plan(**_with(models=models))
+    primary = plan["models"]["primary"]
+    assert [m["name"] for m in primary["not_estimated"]] == [*UNKNOWN[:3], "nomic-embed-text:latest"]
+    # Left out of every fit decision: the hot set, the recommendations and the volume size.
+    assert primary["hot_set"]["models"] == ["llama3.1:8b"]
+    assert primary["recommendations"]["loaded_models"] == ["llama3.1:8b"]
+    assert [m["name"] for m in primary["models"]] == ["llama3.1:8b"]
+    warnings = _problems(plan, "models/primary", "warning")
+    warning = next(p for p in plan["problems"] if p["message"].startswith("not estimated:"))
+    assert warning["severity"] == "warning"
+    for source in ("running Ollama instance", "registry access", "aistack_model_catalog_extra"):
+        assert source in warning["fix"]
+    assert not any("not in the capacity catalog" in m for m in _errors(plan))
+    assert any("gemma3:12b, qwen3:8b, gpt-oss:20b, nomic-embed-text:latest" in m for m in warnings)
+
+
+def test_an_instance_of_unknown_models_only_still_plans() -> None:
+    plan = bud.build_plan(**_with(models={"standalone": [{"name": "gpt-oss:20b", "tier": "hot"}]}))
+    standalone = plan["models"]["standalone"]
+    assert standalone["models"] == [] and standalone["hot_set"]["models"] == []
+    assert standalone["not_estimated"][0]["name"] == "gpt-oss:20b"
+
+
+def test_a_catalog_extra_row_makes_a_model_estimated() -> None:
+    row = {
+        "name": "qwen3:8b",
+        "size_bytes": 5_225_376_047,
+        "architecture": "qwen3",
+        "block_count": 36,
+        "head_count": 32,
+        "head_count_kv": 8,
+        "key_length": 128,
+        "value_length": 128,
+        "embedding_length": 4096,
+        "vocab_size": 151_936,
+        "context_length": 40_960,
+    }
+    models = {"primary": [{"name": "qwen3:8b", "tier": "hot"}]}
+    plan = bud.build_plan(**_with(models=models, catalog_extra=[row]))
+    primary = plan["models"]["primary"]
+    assert primary["not_estimated"] == [] and primary["hot_set"]["models"] == ["qwen3:8b"]
+    assert primary["models"][0]["source"] == "aistack_model_catalog_extra (inventory)"
+    # A bad row is an error naming it and the model stays not estimated.
+    plan = bud.build_plan(**_with(models=models, catalog_extra=[{**row, "block_count": "many"}]))
+    assert any(m.startswith("aistack_model_catalog_extra[0] row 'qwen3:8b'") for m in _errors(plan))
+    assert plan["models"]["primary"]["not_estimated"][0]["name"] == "qwen3:8b"
+
+
+def test_volume_check_is_per_instance_and_skips_unknown_models() -> None:
+    models = {
+        "primary": [{"name": "llama3.1:8b"}, {"name": "gpt-oss:20b"}],
+        "standalone": [{"name": "qwen2.5-coder:14b"}, {"name": "llama3.1:8b"}],
+    }
+    volumes = {"ollama": {"size_gb": 6}, "ollama_standalone": {"size_gb": 10}}
+    plan = bud.build_plan(**_with(models=models, volumes=volumes))
+    assert _problems(plan, "models/primary", "error") == []
+    standalone = _problems(plan, "models/standalone", "error")
+    assert len(standalone) == 1 and standalone[0].startswith("aistack_volumes.ollama_standalone.size_gb is 10 GiB")
+    fix = next(p["fix"] for p in plan["problems"] if p["area"] == "models/standalone" and p["severity"] == "error")
+    assert "Raise aistack_volumes.ollama_standalone.size_gb to at least 13" in fix
+    plan = bud.build_plan(**_with(models=models, volumes={"ollama": {"size_gb": 4}}))
+    assert "not counting 1 models that are not estimated" in _problems(plan, "models/primary", "error")[0]
