@@ -157,9 +157,6 @@ def run(
     """
     problems = Problems()
     stack = {k: v for k, v in stack.items() if v is not None}
-    check_stack(stack, problems)
-    declared_ok = check_declared_hardware(problems, declared_hardware) if declared_hardware else False
-    tree: dict[str, Any] | None = None
     if unreachable is not None:
         problems.error(
             "host",
@@ -168,6 +165,11 @@ def run(
             "Make it reachable (ansible_host, ansible_user, SSH key), or declare its hardware in "
             f"preflight_declared_hardware (host_vars/{host}.yml) and run in plan mode.",
         )
+    check_stack(stack, problems)
+    declared_ok = check_declared_hardware(problems, declared_hardware) if declared_hardware else False
+    tree: dict[str, Any] | None = None
+    if unreachable is not None:
+        tree = None
     elif use_declared:
         tree = declared_tree(declared_hardware or {}) if declared_ok else None
     elif hardware_facts:

@@ -97,3 +97,39 @@ def test_bad_plans_are_rejected() -> None:
         rep.render_markdown([{"host": "x", "hardware": {}, "models": {}, "problems": []}])
     with pytest.raises(rep.ReportError, match="must be a list"):
         rep.render_html("not a list")  # type: ignore[arg-type]
+
+
+def test_markdown_and_html_render_the_same_rows(plans: list[dict[str, Any]]) -> None:
+    section = rep.host_section(plans[0])
+    markdown = rep.render_markdown(plans)
+    page = rep.render_html(plans)
+    for inst in section["instances"]:
+        for row in inst["rows"]:
+            name = row[0][0]
+            assert f"| {name} |" in markdown and f"<td>{name}</td>" in page
+        for note, _bad in inst["notes"]:
+            assert f"- {note}" in markdown or f"- **{note}**" in markdown
+    for row in section["budget_rows"]:
+        assert row[0][0] in page and f"| {row[0][0]} |" in markdown
+
+
+def test_a_plan_without_hardware_shows_its_problems_only() -> None:
+    plan = bud.build_plan("unreachable", None, volumes={"ollama": {"size_gb": -1}})
+    markdown = rep.render_markdown([plan])
+    assert "Hardware unknown, nothing planned (see the problems). **1 errors, 0 warnings.**" in markdown
+    assert "## Budget" not in markdown and "## Models" not in markdown
+    assert "**ERROR** [inventory] aistack_volumes.ollama.size_gb is -1" in markdown
+    page = rep.render_html([plan])
+    ET.fromstring(page.split("\n", 1)[1])  # noqa: S314 - our own output
+    assert "Hardware unknown" in page
+
+
+def test_not_estimated_models_are_rows_and_a_note() -> None:
+    inputs = example_plan_inputs()
+    inputs["models"] = {"primary": [{"name": "gemma3:12b", "tier": "hot"}, {"name": "llama3.1:8b", "tier": "hot"}]}
+    plan = bud.build_plan(**inputs)
+    markdown = rep.render_markdown([plan])
+    assert "| **gemma3:12b (not estimated)** | hot | - |" in markdown
+    assert "- **Not estimated (not in the capacity catalog, left out of the figures): gemma3:12b.**" in markdown
+    page = rep.render_html([plan])
+    assert '<td class="bad">gemma3:12b (not estimated)</td>' in page
