@@ -114,7 +114,9 @@ def check_charts(problems: Problems, value: Any, where: str = "aistack_charts") 
 
 def check_ports(problems: Problems, value: Any, where: str = "aistack_ports") -> None:
     for name, port in (mapping(problems, value, where, "service -> port") or {}).items():
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        # Digits in quotes are a port too, as Ansible's int type reads them.
+        text = str(port).strip() if isinstance(port, (int, str)) and not isinstance(port, bool) else ""
+        if not text.isdigit() or not 1 <= int(text) <= 65535:
             problems.bad(f"{where}.{name}", port, "a port number from 1 to 65535")
 
 

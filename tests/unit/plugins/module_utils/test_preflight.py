@@ -112,7 +112,7 @@ def test_chart_versions_the_collection_does_not_know_are_refused() -> None:
 
 def test_ports_types_and_paths() -> None:
     messages = _stack(
-        aistack_ports={"open_webui": 0, "redis": "6379", "pipelines": 9099},
+        aistack_ports={"open_webui": 0, "redis": "six", "pipelines": "9099", "ollama_primary": 65536},
         aistack_gpu_acceleration="yes",
         aistack_storage_class="Longhorn SSD",
         aistack_longhorn_data_path="var/lib/longhorn",
@@ -120,6 +120,7 @@ def test_ports_types_and_paths() -> None:
     assert [m.split(" is ")[0] for m in messages] == [
         "aistack_ports.open_webui",
         "aistack_ports.redis",
+        "aistack_ports.ollama_primary",
         "aistack_gpu_acceleration",
         "aistack_storage_class",
         "aistack_longhorn_data_path",
