@@ -400,7 +400,7 @@ def validate_hardware(hardware: Any, problems: Problems, variable: str = "hardwa
     memory = number(problems, hw.get("memory_gb"), f"{variable}.memory_gb", 0, MAX_MEMORY_GB, strict_min=True)
     gpus = []
     unknown_gpus: list[str] = []
-    for index, gpu in enumerate(_items(problems, hw.get("gpus"), f"{variable}.gpus", "GPUs")):
+    for index, gpu in enumerate(sequence(problems, hw.get("gpus"), f"{variable}.gpus", "GPUs")):
         where = f"{variable}.gpus[{index}]"
         if not isinstance(gpu, Mapping):
             problems.bad(where, gpu, "a mapping with name and memory_mib")
@@ -414,7 +414,7 @@ def validate_hardware(hardware: Any, problems: Problems, variable: str = "hardwa
         if mib is not None:
             gpus.append({"name": name, "memory_mib": mib})
     disks = []
-    for index, disk in enumerate(_items(problems, hw.get("disks"), f"{variable}.disks", "disks")):
+    for index, disk in enumerate(sequence(problems, hw.get("disks"), f"{variable}.disks", "disks")):
         where = f"{variable}.disks[{index}]"
         if not isinstance(disk, Mapping):
             problems.bad(where, disk, "a mapping with device, size_gb, free_gb and mount")
@@ -444,7 +444,8 @@ def validate_hardware(hardware: Any, problems: Problems, variable: str = "hardwa
     return {"cpu_cores": int(cores), "memory_gb": memory, "gpus": gpus, "disks": disks, "unknown_gpus": unknown_gpus}
 
 
-def _items(problems: Problems, value: Any, where: str, what: str) -> Sequence[Any]:
+def sequence(problems: Problems, value: Any, where: str, what: str) -> Sequence[Any]:
+    """``value`` when it is a list (None counts as empty); empty after recording a problem."""
     if value is None:
         return ()
     if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
@@ -509,7 +510,7 @@ def validate_models(
         variable = f"aistack_models.{instance}"
         known[str(instance)] = []
         unknown[str(instance)] = []
-        for index, entry in enumerate(_items(problems, entries, variable, "{name, tier} entries")):
+        for index, entry in enumerate(sequence(problems, entries, variable, "{name, tier} entries")):
             where = f"{variable}[{index}]"
             if not isinstance(entry, Mapping):
                 problems.bad(where, entry, "a mapping with at least a name")
@@ -558,7 +559,7 @@ def validate_models(
 
 def validate_problems(extra: Any, problems: Problems) -> None:
     """Problems found elsewhere (preflight's host checks), appended as they are."""
-    for index, item in enumerate(_items(problems, extra, "extra_problems", "problems")):
+    for index, item in enumerate(sequence(problems, extra, "extra_problems", "problems")):
         if not isinstance(item, Mapping) or item.get("severity") not in ("error", "warning") or not item.get("message"):
             problems.error(
                 "inventory",

@@ -11,13 +11,13 @@ validation, every check records a problem naming the variable and goes on.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import (
     Problems,
     mapping,
-    number,
+    validate_hardware,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._constants import (
     KNOWN_CHART_VERSIONS,
@@ -121,7 +121,11 @@ def check_ports(problems: Problems, value: Any, where: str = "aistack_ports") ->
 
 
 def check_declared_hardware(problems: Problems, value: Any, where: str = "preflight_declared_hardware") -> bool:
-    """Types of the declared hardware; True when hardware_facts can build a tree from it."""
+    """Types of the declared hardware; True when a fact tree can be built from it.
+
+    The numbers go through the planner's own hardware validation; this adds what only a
+    declaration has: the keys it may use, the OS, the names, and GPU memory being required.
+    """
     declared = mapping(problems, value, where, "hardware keys (cpu_cores, memory_gb, os, disks, gpus)")
     if not declared:
         return False
@@ -134,54 +138,33 @@ def check_declared_hardware(problems: Problems, value: Any, where: str = "prefli
     for key in ("cpu_cores", "memory_gb"):
         if key not in declared:
             problems.missing(f"{where}.{key}", "a number more than 0")
-    if "cpu_cores" in declared:
-        number(problems, declared["cpu_cores"], f"{where}.cpu_cores", 0, 4096, strict_min=True, whole=True)
-    if "memory_gb" in declared:
-        number(problems, declared["memory_gb"], f"{where}.memory_gb", 0, 65536, strict_min=True)
+    if "cpu_cores" in declared and "memory_gb" in declared:
+        validate_hardware(declared, problems, where)
     if declared.get("cpu_model") is not None and not isinstance(declared["cpu_model"], str):
         problems.bad(f"{where}.cpu_model", declared["cpu_model"], "text")
     if declared.get("secure_boot") is not None and declared["secure_boot"] not in SECURE_BOOT_STATES:
         problems.bad(f"{where}.secure_boot", declared["secure_boot"], f"one of {', '.join(SECURE_BOOT_STATES)}")
     os_info = mapping(problems, declared.get("os"), f"{where}.os", "distribution and version")
-    if os_info is not None:
-        for key in ("distribution", "version"):
-            item = os_info.get(key)
-            if item is None:
-                problems.missing(f"{where}.os.{key}", 'text such as Ubuntu / "24.04"')
-            elif isinstance(item, bool) or not isinstance(item, (str, int)):
-                # 24.04 unquoted is the float 24.04, and 22.10 would read as 22.1.
-                problems.bad(f"{where}.os.{key}", item, 'text in quotes, e.g. "24.04"')
-    for index, disk in enumerate(_list(problems, declared.get("disks"), f"{where}.disks")):
-        here = f"{where}.disks[{index}]"
-        if not isinstance(disk, Mapping):
-            problems.bad(here, disk, "a mapping with device, size_gb, free_gb and mount")
-            continue
-        if not isinstance(disk.get("device"), str):
-            problems.bad(f"{here}.device", disk.get("device"), "a device name such as nvme0n1")
-        for key in ("size_gb", "free_gb"):
-            if key in disk or key == "size_gb":
-                number(problems, disk.get(key), f"{here}.{key}", 0, 10_000_000)
-        for key in ("mount", "model"):
-            if disk.get(key) is not None and not isinstance(disk[key], str):
-                problems.bad(f"{here}.{key}", disk[key], "text")
-    for index, gpu in enumerate(_list(problems, declared.get("gpus"), f"{where}.gpus")):
-        here = f"{where}.gpus[{index}]"
-        if not isinstance(gpu, Mapping):
-            problems.bad(here, gpu, "a mapping with name and memory_mib")
-            continue
-        if not isinstance(gpu.get("name"), str):
-            problems.bad(f"{here}.name", gpu.get("name"), "the GPU's name as text")
-        number(problems, gpu.get("memory_mib"), f"{here}.memory_mib", 0, 1024 * 1024, strict_min=True, whole=True)
+    for key in ("distribution", "version"):
+        if os_info is None:
+            break
+        item = os_info.get(key)
+        if item is None:
+            problems.missing(f"{where}.os.{key}", 'text such as Ubuntu / "24.04"')
+        elif isinstance(item, bool) or not isinstance(item, (str, int)):
+            # 24.04 unquoted is the float 24.04, and 22.10 would read as 22.1.
+            problems.bad(f"{where}.os.{key}", item, 'text in quotes, e.g. "24.04"')
+    disks: list[Any] = declared["disks"] if isinstance(declared.get("disks"), list) else []
+    for index, disk in enumerate(disks):
+        if isinstance(disk, Mapping) and not isinstance(disk.get("device"), str):
+            problems.bad(f"{where}.disks[{index}].device", disk.get("device"), "a device name such as nvme0n1")
+    gpus: list[Any] = declared["gpus"] if isinstance(declared.get("gpus"), list) else []
+    for index, gpu in enumerate(gpus):
+        if isinstance(gpu, Mapping) and not isinstance(gpu.get("name"), str):
+            problems.bad(f"{where}.gpus[{index}].name", gpu.get("name"), "the GPU's name as text")
+        if isinstance(gpu, Mapping) and gpu.get("memory_mib") is None:
+            problems.missing(f"{where}.gpus[{index}].memory_mib", "the GPU's memory in MiB (nvidia-smi's figure)")
     return len(problems.items) == before
-
-
-def _list(problems: Problems, value: Any, where: str) -> Sequence[Any]:
-    if value is None:
-        return ()
-    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
-        problems.bad(where, value, "a list")
-        return ()
-    return value
 
 
 def check_stack(stack: Mapping[str, Any], problems: Problems) -> None:

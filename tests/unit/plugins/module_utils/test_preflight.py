@@ -149,13 +149,20 @@ def test_declared_hardware_types() -> None:
         "preflight_declared_hardware.sockets",
         "preflight_declared_hardware.cpu_cores",
         "preflight_declared_hardware.memory_gb",
+        "preflight_declared_hardware.gpus[0].memory_mib",
+        "preflight_declared_hardware.disks[0].size_gb",
         "preflight_declared_hardware.secure_boot",
         "preflight_declared_hardware.os.version",
-        "preflight_declared_hardware.disks[0].size_gb",
-        "preflight_declared_hardware.gpus[0].memory_mib",
     ]
     assert "'forty' but must be a whole number" in messages[1]
-    assert 'text in quotes, e.g. "24.04"' in messages[4]
+    assert 'text in quotes, e.g. "24.04"' in messages[-1]
+    # A declaration must give GPU memory and names (gathered facts may lack memory: no driver yet).
+    messages = _declared(gpus=[{"memory_mib": 8192}, {"name": "RTX"}], disks=[{"size_gb": 10}])
+    assert [m.split(" is ")[0] for m in messages] == [
+        "preflight_declared_hardware.disks[0].device",
+        "preflight_declared_hardware.gpus[0].name",
+        "preflight_declared_hardware.gpus[1].memory_mib",
+    ]
 
 
 # ---------------------------------------------------------------------------
