@@ -474,12 +474,12 @@ class S3Client:
             raise S3Error(f"upload of s3://{bucket}/{key}: the source ended after {len(data)} of {n} bytes")
         return data
 
-    def list_objects(self, bucket: str, prefix: str = "") -> list[dict[str, Any]]:
+    def list_objects(self, bucket: str, prefix: str = "", page_size: int = 1000) -> list[dict[str, Any]]:
         """Every object under ``prefix``: [{key, size, etag}], following continuation tokens."""
         out: list[dict[str, Any]] = []
         token: str | None = None
         while True:
-            params = [("list-type", "2")]
+            params = [("list-type", "2"), ("max-keys", str(page_size))]
             if prefix:
                 params.append(("prefix", prefix))
             if token:
