@@ -10,6 +10,7 @@ in the middle of an upload.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
@@ -129,10 +130,8 @@ class CuttingProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
 
     def close(self) -> None:

@@ -102,8 +102,7 @@ def test_missing_bucket(s3_server: S3Server) -> None:
         client.check_bucket("no-such-bucket-here")
     assert exc.value.code == "NoSuchBucket"
     assert str(exc.value) == (
-        f"bucket 'no-such-bucket-here' does not exist at {s3_server.endpoint} (HTTP 404 NoSuchBucket); "
-        "create it first"
+        f"bucket 'no-such-bucket-here' does not exist at {s3_server.endpoint} (HTTP 404 NoSuchBucket); create it first"
     )
     with pytest.raises(S3Error) as exc:
         client.put_object("no-such-bucket-here", "k", b"x")
