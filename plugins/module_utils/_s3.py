@@ -17,6 +17,7 @@ usual causes (wrong keys, missing bucket, server not reachable).
 from __future__ import annotations
 
 import hashlib
+import http.client
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
@@ -264,7 +265,7 @@ class S3Client:
                     attempt = self._backoff(attempt)
                     continue
                 raise self._http_error(label, exc.code, code, message or str(exc.reason)) from None
-            except (TimeoutError, URLError, OSError) as exc:
+            except (URLError, OSError, http.client.HTTPException) as exc:
                 reason = getattr(exc, "reason", exc)
                 if attempt < self.retries:
                     attempt = self._backoff(attempt)
@@ -356,7 +357,7 @@ class S3Client:
                 total += len(chunk)
                 self.counts["bytes_down"] += len(chunk)
                 sink(chunk)
-        except (TimeoutError, OSError) as exc:
+        except (OSError, http.client.HTTPException) as exc:
             raise S3Error(
                 f"GET {self.where(bucket, key)} failed: connection lost after {total} bytes ({exc})"
             ) from None

@@ -84,9 +84,14 @@ def bucket(s3_server: S3Server) -> str:
 
 
 class CuttingProxy:
-    """TCP proxy to ``upstream`` that closes everything after ``budget`` request bytes."""
+    """TCP proxy to ``upstream`` that closes everything after ``budget`` bytes.
 
-    def __init__(self, upstream: str, budget: int) -> None:
+    ``direction`` "up" counts request bytes (a cut mid-upload), "down" answer
+    bytes (a cut mid-download).
+    """
+
+    def __init__(self, upstream: str, budget: int, direction: str = "up") -> None:
+        self.direction = direction
         host, port = upstream.rsplit("//", 1)[-1].split(":")
         self.upstream = (host, int(port))
         self.budget = budget
@@ -109,8 +114,9 @@ class CuttingProxy:
                 conn.close()
                 continue
             up = socket.create_connection(self.upstream)
-            threading.Thread(target=self._pump, args=(conn, up, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(up, conn, False), daemon=True).start()
+            down = self.direction == "down"
+            threading.Thread(target=self._pump, args=(conn, up, not down), daemon=True).start()
+            threading.Thread(target=self._pump, args=(up, conn, down), daemon=True).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket, counted: bool) -> None:
         try:
