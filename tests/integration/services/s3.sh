@@ -65,7 +65,7 @@ PY
   done
   # The first three requests are not checked: they create the test's user,
   # its key pair and a policy allowing it every S3 action. From then on moto
-  # checks every signature.
+  # checks every signature (the bucket below is created with the new keys).
   "$venv/bin/python" - "$port" <<'PY'
 import sys
 
@@ -82,10 +82,14 @@ iam.put_user_policy(
     PolicyDocument='{"Version": "2012-10-17", "Statement": '
     '[{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}',
 )
+# The bucket the integration targets use (the modules never create buckets).
+boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key["AccessKeyId"],
+             aws_secret_access_key=key["SecretAccessKey"]).create_bucket(Bucket="aistack-test")
 print('s3_endpoint: "%s"' % url)
 print('s3_access_key: "%s"' % key["AccessKeyId"])
 print('s3_secret_key: "%s"' % key["SecretAccessKey"])
 print('s3_region: "us-east-1"')
+print('s3_bucket: "aistack-test"')
 PY
 }
 
