@@ -247,12 +247,12 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._ollama import (
-    ModelConverger,
-    OllamaError,
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_client import (
     client_from_params,
     connection_argument_spec,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_converge import ModelConverger
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_errors import OllamaError
 
 
 def main() -> None:

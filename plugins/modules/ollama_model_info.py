@@ -117,12 +117,12 @@ loaded:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._ollama import (
-    OllamaError,
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_client import (
     client_from_params,
     connection_argument_spec,
-    gather_info,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_converge import gather_info
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_errors import OllamaError
 
 
 def main() -> None:

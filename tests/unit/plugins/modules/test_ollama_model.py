@@ -18,7 +18,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.aistack.baremetal.plugins.modules import ollama_model, ollama_model_info
 
-OPEN_URL = "ansible_collections.aistack.baremetal.plugins.module_utils._ollama.open_url"
+OPEN_URL = "ansible_collections.aistack.baremetal.plugins.module_utils._ollama_client.open_url"
 URL = "http://ollama:11434"
 FOREVER = "2318-05-02T10:21:31.12+00:00"
 SOON = "2026-05-02T10:21:31.12+00:00"
