@@ -31,6 +31,28 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_errors i
 from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_stream import iter_ndjson
 
 DEFAULT_URL = "http://127.0.0.1:11434"
+# An error line in a pull stream is retried when it names one of these causes
+# (the server's blob download gave up on a flaky link: "max retries exceeded:
+# <cause>", a stalled part, a cut or reset connection, a timeout) ...
+TRANSIENT_PULL_ERRORS = (
+    "max retries exceeded",
+    "part stalled",
+    "eof",
+    "connection reset",
+    "broken pipe",
+    "i/o timeout",
+    "tls handshake timeout",
+    "deadline exceeded",
+)
+# ... unless it also names one of these, which another attempt cannot fix.
+PERMANENT_PULL_ERRORS = (
+    "file does not exist",
+    "no space left on device",
+    "unauthorized",
+    "invalid model name",
+    "insecure protocol",
+    "digest mismatch",
+)
 # Error bodies are read up to this size only.
 MAX_ERROR_BODY = 1 << 16
 
@@ -47,6 +69,14 @@ CONNECTION_OPTIONS_SPEC: dict[str, dict[str, t.Any]] = {
 def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
     """Copy of the shared connection options (doc fragment aistack.baremetal.ollama)."""
     return {key: dict(value) for key, value in CONNECTION_OPTIONS_SPEC.items()}
+
+
+def pull_error_is_transient(message: str) -> bool:
+    """Whether an ``{"error": ...}`` line of a pull stream is worth another attempt."""
+    lowered = message.lower()
+    if any(marker in lowered for marker in PERMANENT_PULL_ERRORS):
+        return False
+    return any(marker in lowered for marker in TRANSIENT_PULL_ERRORS)
 
 
 def _server_message(body: bytes) -> str:
@@ -101,8 +131,8 @@ class OllamaClient:
         self.retry_delay = retry_delay
         self.retry_max_delay = retry_max_delay
         self.pull_deadline = pull_deadline
-        self._sleep = sleep
-        self._clock = clock
+        self.sleep = sleep
+        self.clock = clock
         self.requests = 0
 
     def endpoint(self, path: str) -> str:
@@ -226,15 +256,16 @@ class OllamaClient:
         return last
 
     def pull(self, name: str, insecure: bool = False) -> PullResult:
-        """Pull with retries: dropped connections, timeouts and 5xx are retried with
-        exponential backoff (Ollama resumes partial blobs) until ``retries`` retries or
-        ``pull_deadline`` seconds are used; an error line in the stream fails at once."""
+        """Pull with retries: dropped connections, timeouts, 5xx and transient error lines
+        (see ``pull_error_is_transient``) are retried with exponential backoff (Ollama
+        resumes partial blobs) until ``retries`` retries or ``pull_deadline`` seconds are
+        used; any other error line (unknown model, disk full...) fails at once."""
         url = self.endpoint("/api/pull")
         body: dict[str, t.Any] = {"model": name, "stream": True}
         if insecure:
             body["insecure"] = True
         result = PullResult()
-        deadline = self._clock() + self.pull_deadline
+        deadline = self.clock() + self.pull_deadline
         delay = self.retry_delay
         while True:
             result.attempts += 1
@@ -244,6 +275,8 @@ class OllamaClient:
                 for item in self.stream("/api/pull", body):
                     if "error" in item:
                         server = str(item["error"])
+                        if pull_error_is_transient(server):
+                            raise OllamaTransientError("%s reported: %s" % (url, server))
                         raise OllamaStreamError(
                             "pulling model %r from %s failed: %s" % (name, url, server),
                             server,
@@ -264,7 +297,7 @@ class OllamaClient:
                 result.total_bytes = sum(layers.values())
                 return result
             except (OllamaTransientError, OllamaConnectionError) as exc:
-                remaining = deadline - self._clock()
+                remaining = deadline - self.clock()
                 if result.attempts > self.retries or remaining <= delay:
                     why = "%d attempts" % result.attempts
                     if remaining <= delay:
@@ -272,7 +305,7 @@ class OllamaClient:
                     raise OllamaTransientError(
                         "pulling model %r from %s failed after %s: %s" % (name, url, why, exc)
                     ) from exc
-                self._sleep(delay)
+                self.sleep(delay)
                 delay = min(delay * 2, self.retry_max_delay)
 
     def create(self, name: str, spec: dict[str, t.Any]) -> str:

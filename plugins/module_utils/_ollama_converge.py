@@ -57,15 +57,35 @@ def index_by_name(entries: t.Iterable[dict[str, t.Any]]) -> dict[tuple[str, str,
     return index
 
 
+def running_entry(
+    running: t.Sequence[dict[str, t.Any]], name: ModelName, digest: str | None
+) -> dict[str, t.Any] | None:
+    """The /api/ps entry that serves ``name``: listed under it, or under another name of the same manifest.
+
+    The server keeps one runner per model file and lists it under the first name
+    it was loaded with, so an alias (same digest) loaded earlier serves this name too.
+    """
+    for entry in running:
+        if name_key(str(entry.get("name") or entry.get("model") or "")) == name.key():
+            return entry
+    if digest:
+        for entry in running:
+            if entry.get("digest") == digest:
+                return entry
+    return None
+
+
 def gather_info(client: OllamaClient, names: t.Sequence[str] = ()) -> dict[str, t.Any]:
     """Server version, installed and loaded models; filtered to ``names`` when given."""
-    wanted = {n.key() for n in normalize_names(names)} if names else None
+    wanted = normalize_names(names) if names else None
     version = client.version()
     installed = [model_view(m) for m in client.tags()]
     loaded = [loaded_view(m) for m in client.ps()]
     if wanted is not None:
-        installed = [m for m in installed if name_key(str(m["name"])) in wanted]
-        loaded = [m for m in loaded if name_key(str(m["name"])) in wanted]
+        keys = {n.key() for n in wanted}
+        installed = [m for m in installed if name_key(str(m["name"])) in keys]
+        digests = {m["digest"] for m in installed if m["digest"]}
+        loaded = [m for m in loaded if name_key(str(m["name"])) in keys or m["digest"] in digests]
     return {"version": version, "models": installed, "loaded": loaded}
 
 
@@ -106,8 +126,23 @@ class ModelConverger:
             if p["state"] != "present":
                 raise OllamaError("a derived model ('from') needs state=present")
             ModelName.parse(p["from"])
+            for key in ("system", "template"):
+                if p.get(key) is not None and not str(p[key]).strip():
+                    raise OllamaError(
+                        "%s is empty: Ollama ignores an empty %s and keeps the one of 'from'; "
+                        "omit %s to inherit it, or give a non-empty value" % (key, key, key)
+                    )
         if p.get("loaded") is not None and p["state"] == "absent":
-            raise OllamaError("'loaded' cannot be combined with state=absent (deleting a model unloads it)")
+            raise OllamaError(
+                "'loaded' cannot be combined with state=absent (state=absent unloads a loaded model before deleting it)"
+            )
+        if p.get("loaded") is not None:
+            cloud = [n.shortest() for n in self.names if n.cloud]
+            if cloud:
+                raise OllamaError(
+                    "'loaded' does not apply to cloud models (they run on ollama.com, not on this server): %s"
+                    % ", ".join(cloud)
+                )
         seconds = keep_alive_seconds(self.keep_alive)
         if p.get("loaded") is True and seconds == 0:
             raise OllamaError("keep_alive 0 unloads a model; use loaded=false instead")
@@ -166,13 +201,7 @@ class ModelConverger:
         need_refresh = False
 
         if state == "absent":
-            for name in self.names:
-                entry = installed.get(name.key())
-                if entry is None:
-                    continue
-                if not self.check_mode:
-                    self.client.delete(str(entry.get("name") or name.shortest()))
-                self._mark("deleted", name.shortest())
+            self._delete(installed)
         elif p.get("from") is not None:
             need_refresh = self._converge_derived(installed)
         else:
@@ -241,16 +270,62 @@ class ModelConverger:
         self._mark("created", name.shortest())
         return True
 
+    def _unload_and_wait(self, names: list[ModelName], digests: dict[str, str | None]) -> None:
+        """Unload ``names`` (already matched in /api/ps) and wait until /api/ps no longer lists them.
+
+        Unloading is asynchronous on the server: it answers at once and frees the
+        runner later, so a run right after would still see the model.
+        """
+        if not names or self.check_mode:
+            return
+        for name in names:
+            # The server expires the runner of the model file behind this name, whatever
+            # name /api/ps shows for it.
+            self.client.unload(name.shortest())
+        timeout = float(self.params.get("unload_timeout") or 60)
+        deadline = self.client.clock() + timeout
+        while True:
+            running = self.client.ps()
+            left = [n for n in names if running_entry(running, n, digests.get(n.shortest())) is not None]
+            if not left:
+                return
+            if self.client.clock() >= deadline:
+                raise OllamaError(
+                    "%s still loaded at %s %ds after the unload request; the server may be busy with a request "
+                    "for it, or the loaded copy belongs to an older version of the model (raise unload_timeout, "
+                    "or restart Ollama)" % (", ".join(n.shortest() for n in left), self.client.url, int(timeout))
+                )
+            self.client.sleep(0.25)
+
+    def _delete(self, installed: dict[tuple[str, str, str, str], dict[str, t.Any]]) -> None:
+        """Unload what is loaded, then delete: the server's delete leaves a loaded runner in memory."""
+        present = [n for n in self.names if n.key() in installed]
+        if not present:
+            return
+        digests = {n.shortest(): installed[n.key()].get("digest") for n in present}
+        running = self.client.ps()
+        loaded = [n for n in present if running_entry(running, n, digests[n.shortest()]) is not None]
+        for name in loaded:
+            self._mark("unloaded", name.shortest())
+        self._unload_and_wait(loaded, digests)
+        for name in present:
+            if not self.check_mode:
+                self.client.delete(str(installed[name.key()].get("name") or name.shortest()))
+            self._mark("deleted", name.shortest())
+
     def _converge_loaded(
         self, installed: dict[tuple[str, str, str, str], dict[str, t.Any]]
     ) -> tuple[set[tuple[str, str, str, str]], set[tuple[str, str, str, str]]]:
         """Load or unload; return the names loaded (before, after)."""
         want_loaded = bool(self.params["loaded"])
-        running = index_by_name(self.client.ps())
+        running = self.client.ps()
         seconds = keep_alive_seconds(self.keep_alive)
-        loaded = set(running)
+        digests = {n.shortest(): (installed.get(n.key()) or {}).get("digest") for n in self.names}
+        before = {n.key() for n in self.names if running_entry(running, n, digests[n.shortest()]) is not None}
+        after = set(before)
+        unload: list[ModelName] = []
         for name in self.names:
-            entry = running.get(name.key())
+            entry = running_entry(running, name, digests[name.shortest()])
             if want_loaded:
                 if entry is not None:
                     forever = expires_forever(entry.get("expires_at"))
@@ -263,14 +338,14 @@ class ModelConverger:
                     )
                 if not self.check_mode:
                     self.client.load(name.shortest(), self.keep_alive)
-                loaded.add(name.key())
+                after.add(name.key())
                 self._mark("preloaded", name.shortest())
             elif entry is not None:
-                if not self.check_mode:
-                    self.client.unload(str(entry.get("name") or name.shortest()))
-                loaded.discard(name.key())
+                unload.append(name)
+                after.discard(name.key())
                 self._mark("unloaded", name.shortest())
-        return set(running), loaded
+        self._unload_and_wait(unload, digests)
+        return before, after
 
     def _report(
         self,

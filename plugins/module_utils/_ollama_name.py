@@ -1,6 +1,11 @@
 # Copyright: aistack.baremetal contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Ollama model names, parsed and compared the way Ollama's ``types/model/name.go`` does.
+"""Ollama model names, parsed and compared the way the Ollama server does.
+
+The server first splits off a ``:local`` / ``:cloud`` source suffix (or a tag
+ending in ``-cloud``) and stores a cloud model under its legacy name
+(``model:cloud``, ``model:tag-cloud``) (``internal/modelref``), then parses the
+rest with ``types/model/name.go``.
 
 Runs on the managed host: standard library plus ansible.module_utils only,
 compatible with Python 3.8 (annotations are never evaluated at runtime).
@@ -17,6 +22,35 @@ DEFAULT_NAMESPACE = "library"
 DEFAULT_TAG = "latest"
 
 _MAX_PART = {"host": 350, "namespace": 80, "model": 80, "tag": 80}
+SOURCE_LOCAL = "local"
+SOURCE_CLOUD = "cloud"
+
+
+def _split_source(text: str) -> tuple[str, str | None]:
+    """(base, source) of a name with an optional ``:local``/``:cloud`` suffix or ``-cloud`` tag."""
+    cut = text.rfind(":")
+    if cut < 0:
+        return text, None
+    suffix = text[cut + 1 :].strip()
+    lowered = suffix.lower()
+    if lowered in (SOURCE_LOCAL, SOURCE_CLOUD):
+        return text[:cut], lowered
+    if "/" not in suffix and lowered.endswith("-cloud"):
+        return text[: cut + 1] + suffix[: -len("-cloud")], SOURCE_CLOUD
+    return text, None
+
+
+def _stored_form(raw: str, text: str) -> tuple[str, bool]:
+    """The name the server pulls and stores for ``text``, and whether it is a cloud model."""
+    base, source = _split_source(text)
+    if source is None:
+        return text, False
+    if _split_source(base)[1] is not None:
+        raise OllamaNameError("invalid model name %r: use either :local or :cloud, not both" % (raw,))
+    if source == SOURCE_LOCAL:
+        return base, False
+    has_tag = base.rfind(":") > base.rfind("/")
+    return base + ("-cloud" if has_tag else ":cloud"), True
 
 
 def _valid_part(kind: str, part: str) -> bool:
@@ -40,21 +74,25 @@ def _valid_part(kind: str, part: str) -> bool:
 class ModelName:
     """A parsed model name: ``[scheme://][host/][namespace/]model[:tag]``."""
 
-    __slots__ = ("host", "model", "namespace", "scheme", "tag")
+    __slots__ = ("cloud", "host", "model", "namespace", "scheme", "tag")
 
-    def __init__(self, host: str, namespace: str, model: str, tag: str, scheme: str = "https") -> None:
+    def __init__(
+        self, host: str, namespace: str, model: str, tag: str, scheme: str = "https", cloud: bool = False
+    ) -> None:
         self.host = host
         self.namespace = namespace
         self.model = model
         self.tag = tag
         self.scheme = scheme
+        # A model that runs on ollama.com: the server keeps only a stub and never loads it.
+        self.cloud = cloud
 
     @classmethod
     def parse(cls, raw: str) -> ModelName:
-        """Parse like Ollama's ParseName and fill the defaults; raise OllamaNameError if invalid."""
+        """Parse like the server's pull and delete do and fill the defaults; OllamaNameError if invalid."""
         if not isinstance(raw, str) or not raw.strip():
             raise OllamaNameError("invalid model name %r: the name is empty" % (raw,))
-        text = raw.strip()
+        text, cloud = _stored_form(raw, raw.strip())
         tag = DEFAULT_TAG
         if text.rfind(":") > text.rfind("/"):
             text, _sep, tag = text.rpartition(":")
@@ -69,7 +107,7 @@ class ModelName:
             host = "/".join(parts[:-2])
             if "://" in host:
                 scheme, _sep, host = host.partition("://")
-        name = cls(host, namespace, model, tag, scheme)
+        name = cls(host, namespace, model, tag, scheme, cloud)
         for kind in ("host", "namespace", "model", "tag"):
             value = getattr(name, kind)
             if not _valid_part(kind, value):

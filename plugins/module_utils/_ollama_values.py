@@ -17,13 +17,51 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_errors i
 # A keep_alive of "forever" shows an expires_at around year 2318.
 FOREVER_YEAR = 2200
 
-_DURATION_RE = re.compile(r"^-?(?:\d+(?:\.\d+)?(?:ns|us|\u00b5s|ms|s|m|h))+$")
-_NUMBER_RE = re.compile(r"^-?\d+(?:\.\d+)?$")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+# A number as JSON and Go print it: 8192, -1, 0.2, 1.048576e+06, .5
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+# Units of Go's time.ParseDuration, in seconds (both spellings of micro).
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_PART_RE = re.compile(r"(\d*)(?:\.(\d*))?([^0-9.]*)")
+# Go's time.Duration is an int64 of nanoseconds.
+_MAX_DURATION_SECONDS = (2**63 - 1) / 1e9
+
+
+def go_duration_seconds(text: str) -> float | None:
+    """Seconds of a Go duration (``[-+]?([0-9]*(\\.[0-9]*)?unit)+`` or ``0``), None when Go refuses it.
+
+    The server reads a keep_alive string with Go's time.ParseDuration, so ``+5m``,
+    ``.5h``, ``1h30m`` and ``1.5h`` are durations while ``300`` (no unit) is not.
+    """
+    rest = text
+    sign = 1.0
+    if rest[:1] in ("+", "-"):
+        sign = -1.0 if rest[0] == "-" else 1.0
+        rest = rest[1:]
+    if rest == "0":
+        return 0.0
+    if not rest:
+        return None
+    total = 0.0
+    while rest:
+        match = _DURATION_PART_RE.match(rest)
+        if match is None or match.end() == 0:
+            return None
+        whole, fraction, unit = match.groups()
+        if (not whole and not fraction) or unit not in _UNIT_SECONDS:
+            return None
+        total += float("%s.%s" % (whole or "0", fraction or "0")) * _UNIT_SECONDS[unit]
+        rest = rest[match.end() :]
+    if total > _MAX_DURATION_SECONDS:
+        return None
+    return sign * total
 
 
 def parse_keep_alive(value: t.Any) -> int | float | str | None:
-    """Validate keep_alive the way Ollama accepts it; return what to send (None = server default)."""
+    """Validate keep_alive the way Ollama accepts it; return what to send (None = server default).
+
+    Numbers (and numeric strings, which the server itself would refuse) are sent
+    as a JSON number of seconds; any other string must be a Go duration.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -34,10 +72,10 @@ def parse_keep_alive(value: t.Any) -> int | float | str | None:
     if _NUMBER_RE.match(text):
         number = float(text)
         return int(number) if number.is_integer() else number
-    if _DURATION_RE.match(text):
+    if go_duration_seconds(text) is not None:
         return text
     raise OllamaError(
-        "keep_alive %r is not a duration (for example '30m', '24h', '1h30m') or a number of seconds; "
+        "keep_alive %r is not a duration (for example '30m', '24h', '1h30m', '.5h') or a number of seconds; "
         "negative means forever, 0 unloads" % (value,)
     )
 
@@ -48,11 +86,7 @@ def keep_alive_seconds(value: int | float | str | None) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    sign = -1.0 if value.startswith("-") else 1.0
-    total = 0.0
-    for amount, unit in re.findall(r"(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)", value):
-        total += float(amount) * _UNIT_SECONDS[unit]
-    return sign * total
+    return go_duration_seconds(value)
 
 
 def expires_forever(expires_at: str | None) -> bool:
@@ -84,6 +118,7 @@ def parse_parameters(text: str | None) -> dict[str, list[str]]:
 
 
 def _canonical_value(value: t.Any) -> str:
+    # /api/show prints numbers with Go's %#v of a float64: 8192, 0.2, 1.048576e+06.
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

@@ -26,6 +26,8 @@ options:
   name:
     description:
       - Report only these models (compared the way Ollama compares names, the tag defaulting to C(latest)).
+      - RV(loaded) then also lists a requested model that C(/api/ps) shows under another name of the same
+        manifest (Ollama lists a loaded model under the first name it was loaded with).
       - Omit it to report every model.
     type: list
     elements: str

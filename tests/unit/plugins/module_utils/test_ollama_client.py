@@ -154,3 +154,34 @@ def test_load_falls_back_to_embed_for_embedding_models() -> None:
         assert client().load("nomic-embed-text:latest", -1) == "load"
     assert open_url.call_args.args[0].endswith("/api/embed")
     assert json.loads(open_url.call_args.kwargs["data"]) == {"model": "nomic-embed-text:latest", "keep_alive": -1}
+
+
+@pytest.mark.parametrize(
+    ("message", "transient"),
+    [
+        ("max retries exceeded: unexpected EOF", True),
+        ("max retries exceeded: read tcp 10.0.0.2:5012->1.2.3.4:443: read: connection reset by peer", True),
+        ('Get "https://registry.ollama.ai/v2/...": dial tcp 1.2.3.4:443: i/o timeout', True),
+        ("part stalled", True),
+        ("EOF", True),
+        ("pull model manifest: file does not exist", False),
+        ("write /x-partial: no space left on device", False),
+        ("max retries exceeded: write /x-partial: no space left on device", False),
+        ("pull model manifest: 401: unauthorized", False),
+        ("invalid model name", False),
+        ("pull model manifest: dial tcp: lookup registry.ollama.ai: no such host", False),
+    ],
+)
+def test_pull_error_lines_are_classified(message: str, transient: bool) -> None:
+    assert c.pull_error_is_transient(message) is transient
+
+
+def test_transient_error_line_is_retried_with_backoff() -> None:
+    sleeps: list[float] = []
+    answers = [
+        ndjson({"status": "pulling manifest"}, {"error": "max retries exceeded: unexpected EOF"}),
+        ndjson(*PULL_OK),
+    ]
+    with mock.patch(OPEN_URL, side_effect=answers) as open_url:
+        result = client(sleep=sleeps.append, retry_delay=1).pull("llama3.1:8b")
+    assert open_url.call_count == 2 and result.attempts == 2 and sleeps == [1]

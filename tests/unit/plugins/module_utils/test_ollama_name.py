@@ -22,6 +22,13 @@ from ansible_collections.aistack.baremetal.plugins.module_utils import _ollama_n
         ("hf.co/bartowski/X-GGUF:Q4_K_M", "hf.co/bartowski/X-GGUF:Q4_K_M"),
         ("localhost:5000/ns/model:v1", "localhost:5000/ns/model:v1"),
         ("_private:1", "_private:1"),
+        ("llama3.1:local", "llama3.1:latest"),
+        ("mistral:7b:local", "mistral:7b"),
+        ("mistral:7b:LOCAL", "mistral:7b"),
+        ("gpt-oss:20b:cloud", "gpt-oss:20b-cloud"),
+        ("gpt-oss:cloud", "gpt-oss:cloud"),
+        ("gpt-oss:20b-cloud", "gpt-oss:20b-cloud"),
+        ("localhost:5000/ns/model", "localhost:5000/ns/model:latest"),
     ],
 )
 def test_name_shortest(raw: str, shortest: str) -> None:
@@ -35,7 +42,8 @@ def test_names_compare_case_insensitively_and_with_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "  ", "bad name", "-lead", "a/b.c/model", "model:", ":tag", "x" * 81, "model:t@g", "a//b"]
+    "raw",
+    ["", "  ", "bad name", "-lead", "a/b.c/model", "model:", ":tag", "x" * 81, "model:t@g", "a//b", "m:cloud:local"],
 )
 def test_invalid_names(raw: str) -> None:
     with pytest.raises(e.OllamaNameError, match="invalid model name"):
@@ -48,3 +56,10 @@ def test_normalize_names_dedups_and_reports_all_errors() -> None:
     with pytest.raises(e.OllamaNameError) as err:
         n.normalize_names(["ok", "bad one", "worse!"])
     assert "'bad one'" in str(err.value) and "'worse!'" in str(err.value)
+
+
+def test_cloud_names_are_marked() -> None:
+    assert n.ModelName.parse("gpt-oss:20b:cloud").cloud
+    assert n.ModelName.parse("gpt-oss:20b-cloud").cloud
+    assert not n.ModelName.parse("gpt-oss:20b:local").cloud
+    assert n.ModelName.parse("gpt-oss:20b:cloud") == n.ModelName.parse("gpt-oss:20b-cloud")

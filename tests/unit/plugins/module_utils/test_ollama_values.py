@@ -23,6 +23,14 @@ from ansible_collections.aistack.baremetal.plugins.module_utils import _ollama_v
         (300, 300, 300.0),
         ("0", 0, 0.0),
         ("-1s", "-1s", -1.0),
+        ("+5m", "+5m", 300.0),
+        (".5h", ".5h", 1800.0),
+        ("1.5h", "1.5h", 5400.0),
+        ("5.m", "5.m", 300.0),
+        ("0", 0, 0.0),
+        ("1500ms", "1500ms", 1.5),
+        ("300", 300, 300.0),
+        ("2.5", 2.5, 2.5),
     ],
 )
 def test_keep_alive(value: Any, sent: Any, seconds: float | None) -> None:
@@ -30,7 +38,7 @@ def test_keep_alive(value: Any, sent: Any, seconds: float | None) -> None:
     assert v.keep_alive_seconds(v.parse_keep_alive(value)) == seconds
 
 
-@pytest.mark.parametrize("value", ["soon", "10 minutes", True, "5d"])
+@pytest.mark.parametrize("value", ["soon", "10 minutes", True, "5d", ".m", "1h30", "+", "m5", "3000000h"])
 def test_keep_alive_invalid(value: Any) -> None:
     with pytest.raises(e.OllamaError, match="keep_alive"):
         v.parse_keep_alive(value)
@@ -65,3 +73,9 @@ def test_parameters_differ_compares_only_what_is_asked() -> None:
     assert v.parameters_differ({"stop": ["<|start_header_id|>", "<|eot_id|>"]}, SHOW_PARAMETERS) == {}
     diff = v.parameters_differ({"num_ctx": 8192, "top_k": 20}, SHOW_PARAMETERS)
     assert diff == {"num_ctx": {"before": "4096", "after": 8192}, "top_k": {"before": None, "after": 20}}
+
+
+def test_parameters_printed_by_go_compare_numerically() -> None:
+    shown = "\n".join(["num_ctx%s1.048576e+06" % (" " * 24), "temperature%s0.2" % (" " * 20), "top_k%s40" % (" " * 26)])
+    assert v.parameters_differ({"num_ctx": 1048576, "temperature": 0.2, "top_k": "40"}, shown) == {}
+    assert v.parameters_differ({"num_ctx": 1048577}, shown) == {"num_ctx": {"before": "1.048576e+06", "after": 1048577}}
