@@ -13,11 +13,15 @@ description:
   - Reads C(/api/tags) once for the whole list of names, pulls only what is missing, and reports C(changed) only
     when something was pulled, updated, deleted, created, loaded or unloaded.
   - Names are compared the way Ollama compares them, so C(llama3.1) and C(llama3.1:latest),
-    C(library/mistral:7b) and C(mistral:7b), or C(Llama3.1:8B) and C(llama3.1:8b) are the same model.
+    C(library/mistral:7b) and C(mistral:7b), C(Llama3.1:8B) and C(llama3.1:8b), or C(mistral:7b:local) and
+    C(mistral:7b) are the same model. A C(:cloud) suffix names the cloud stub the server stores as
+    C(model:tag-cloud) (or C(model:cloud) without a tag).
   - Pulls read the NDJSON progress stream one line at a time, so memory use does not depend on the model size.
-    A dropped connection, a timeout or an HTTP 5xx answer is retried with exponential backoff (Ollama resumes
-    the partial blobs) up to O(retries) times within O(pull_deadline) seconds. An error reported inside the
-    stream (disk full, unknown model, registry unreachable) fails at once with the server's message.
+    A dropped connection, a timeout, an HTTP 5xx answer or a transient error reported inside the stream
+    (C(max retries exceeded), a stalled part, C(EOF), a reset connection, an I/O timeout) is retried with
+    exponential backoff (Ollama resumes the partial blobs) up to O(retries) times within O(pull_deadline)
+    seconds. Any other error inside the stream (disk full, unknown model, unauthorized, registry unreachable)
+    fails at once with the server's message.
 author:
   - aistack.baremetal maintainers (@aistack)
 extends_documentation_fragment:
@@ -47,20 +51,31 @@ options:
     description:
       - V(present) pulls the models that are missing.
       - V(latest) also pulls the installed ones again and reports C(changed) only when the manifest digest changed.
-      - V(absent) deletes them; a model that is not there is not an error.
+      - V(absent) deletes them; a model that is not there is not an error. A model that is loaded (listed by
+        C(/api/ps) under its name or under another name of the same manifest) is unloaded first and the module
+        waits until it has left memory, because Ollama's delete removes only the files and would leave it
+        loaded, no longer reachable by name.
     type: str
     choices: [present, latest, absent]
     default: present
   loaded:
     description:
-      - V(true) loads the models into memory (a request with no prompt), V(false) unloads them.
+      - V(true) loads the models into memory (a request with no prompt), V(false) unloads them and waits (at
+        most O(unload_timeout) seconds) until C(/api/ps) no longer lists them, since Ollama unloads in the
+        background.
       - Omit it to leave the loaded models alone.
-      - Embedding models are loaded through C(/api/embed).
+      - Ollama keeps one copy per model file, listed under the first name it was loaded with; a model is
+        therefore loaded when C(/api/ps) lists its name or its manifest digest (an alias such as
+        C(llama3.1:latest) of C(llama3.1:8b)).
+      - A model derived from another with different runner options (for example C(num_ctx)) shares its model
+        file but not its options, so loading one evicts the other; keep only one of them loaded.
+      - Embedding models are loaded through C(/api/embed). Cloud models cannot be loaded.
     type: bool
   keep_alive:
     description:
       - With O(loaded=true), how long the model stays in memory after the last request, as a duration
-        (V(30m), V(24h)) or seconds. A negative value such as V(-1) keeps it loaded forever ("hot" model).
+        (any Go duration, for example V(30m), V(24h), V(1h30m), V(.5h), V(+5m)) or a number of seconds (V(300),
+        also as a string). A negative value such as V(-1) keeps it loaded forever ("hot" model).
       - A model that is already loaded is left alone unless its expiry disagrees with this value
         (loaded forever when a finite time is asked, or the other way round).
       - Omitted, the server's C(OLLAMA_KEEP_ALIVE) applies.
@@ -77,13 +92,19 @@ options:
       - Only the parameters given are compared; the others are inherited from O(from).
     type: dict
   system:
-    description: System prompt of the derived model.
+    description:
+      - System prompt of the derived model. Omit it to inherit the one of O(from); an empty value is refused,
+        since Ollama ignores it.
     type: str
   template:
-    description: Prompt template of the derived model (Go template syntax).
+    description:
+      - Prompt template of the derived model (Go template syntax). Omit it to inherit the one of O(from); an
+        empty value is refused, since Ollama ignores it.
     type: str
   insecure:
-    description: Allow pulling from a registry over plain HTTP or with an unverified certificate.
+    description:
+      - Let Ollama talk to the registry over plain HTTP instead of HTTPS (needed for a registry name with
+        C(http://)). It does not turn off certificate verification.
     type: bool
     default: false
   pull_concurrency:
@@ -104,6 +125,12 @@ options:
         30 Mbit/s link.
     type: int
     default: 14400
+  unload_timeout:
+    description:
+      - Seconds to wait for unloaded models to leave C(/api/ps) (with O(loaded=false), and before O(state=absent)
+        deletes a loaded model).
+    type: int
+    default: 60
   stall_timeout:
     description:
       - Seconds a pull, create or load may stay silent before the connection counts as lost. Ollama sends no
@@ -247,12 +274,12 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._ollama import (
-    ModelConverger,
-    OllamaError,
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_client import (
     client_from_params,
     connection_argument_spec,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_converge import ModelConverger
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_errors import OllamaError
 
 
 def main() -> None:
@@ -271,11 +298,12 @@ def main() -> None:
         retry_delay={"type": "float", "default": 2},
         pull_deadline={"type": "int", "default": 14400},
         stall_timeout={"type": "int", "default": 900},
+        unload_timeout={"type": "int", "default": 60},
     )
     argument_spec["from"] = {"type": "str"}
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    for option in ("pull_concurrency", "pull_deadline", "stall_timeout", "timeout"):
+    for option in ("pull_concurrency", "pull_deadline", "stall_timeout", "timeout", "unload_timeout"):
         if params[option] < 1:
             module.fail_json(msg="%s must be at least 1, got %d" % (option, params[option]))
     if params["retries"] < 0 or params["retry_delay"] < 0:

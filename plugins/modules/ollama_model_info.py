@@ -26,6 +26,8 @@ options:
   name:
     description:
       - Report only these models (compared the way Ollama compares names, the tag defaulting to C(latest)).
+      - RV(loaded) then also lists a requested model that C(/api/ps) shows under another name of the same
+        manifest (Ollama lists a loaded model under the first name it was loaded with).
       - Omit it to report every model.
     type: list
     elements: str
@@ -117,12 +119,12 @@ loaded:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._ollama import (
-    OllamaError,
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_client import (
     client_from_params,
     connection_argument_spec,
-    gather_info,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_converge import gather_info
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_errors import OllamaError
 
 
 def main() -> None:

@@ -17,12 +17,20 @@ shared/reference/ollama/notes.md (Ollama v0.33 behaviour):
 * error shapes ``{"error": "..."}`` with Ollama's status codes; errors after the
   first stream line arrive as a final error line with HTTP 200.
 
+Each behaviour names the ollama/ollama source it follows (checked against tag
+v0.33.0-rc2): file and function in a comment next to the code.
+
 Fault injection (``POST /_emulator/faults``): connection dropped after N bytes,
 HTTP status answers, delays, slow streams, disk-full and unknown-model error
-lines, unreachable registry. ``GET /_emulator/stats`` counts API requests.
+lines, unreachable registry, a transient in-stream pull error
+(``stream_error``). ``GET /_emulator/stats`` counts API requests.
 Every answer carries ``X-Ollama-Emulator: 1`` so it is never mistaken for Ollama.
 
-Run: ``python ollama_emulator.py --port 0 --port-file PORTFILE``.
+Settings (``POST /_emulator/settings``): ``progress_step``,
+``default_keep_alive``, ``vram`` (bytes of emulated GPU memory, 0 = CPU-only
+host) and ``unload_delay`` (seconds an expired runner stays in /api/ps).
+
+Run: ``python ollama_emulator.py --port 0 --port-file PORTFILE [--vram BYTES]``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import decimal
 import hashlib
 import json
 import os
@@ -127,6 +136,44 @@ def parse_name(raw: str) -> tuple[str, str, str, str]:
     return host, ns, model, tag
 
 
+# internal/modelref/modelref.go: a ":local" / ":cloud" suffix (or a tag ending
+# in "-cloud") says where the model runs; it is not part of the stored name.
+SOURCE_LOCAL, SOURCE_CLOUD = "local", "cloud"
+
+
+def parse_source_suffix(raw: str) -> tuple[str, str | None]:
+    """(base, source) as modelref.go parseSourceSuffix splits them."""
+    idx = raw.rfind(":")
+    if idx >= 0:
+        suffix_raw = raw[idx + 1 :].strip()
+        suffix = suffix_raw.lower()
+        if suffix in (SOURCE_CLOUD, SOURCE_LOCAL):
+            return raw[:idx], suffix
+        if "/" not in suffix_raw and suffix.endswith("-cloud"):
+            return raw[: idx + 1] + suffix_raw[: -len("-cloud")], SOURCE_CLOUD
+    return raw, None
+
+
+def parse_ref(raw: str, pull: bool) -> tuple[tuple[str, str, str, str], str | None]:
+    """A request's model name after modelref.go ParseRef (and NormalizePullName when ``pull``).
+
+    server/model_resolver.go: pull and delete use parseNormalizePullModelRef (a
+    cloud model keeps the legacy stored form ``model:cloud`` / ``model:tag-cloud``);
+    generate, chat, embed and show use parseAndValidateModelRef (the suffix is
+    stripped). Raises NameError_ (the message is the server's) when invalid.
+    """
+    text = (raw or "").strip() if isinstance(raw, str) else ""
+    if not text:
+        raise NameError_("model is required")
+    base, source = parse_source_suffix(text)
+    if source is not None and parse_source_suffix(base)[1] is not None:
+        raise NameError_(f"use either :local or :cloud, not both: {json.dumps(text)}")
+    if pull and source == SOURCE_CLOUD:
+        # modelref.go toLegacyCloudPullName
+        base = base + ("-cloud" if base.rfind(":") > base.rfind("/") else ":cloud")
+    return parse_name(base), source
+
+
 def shortest(name: tuple[str, str, str, str]) -> str:
     host, ns, model, tag = name
     if host.lower() != DEFAULT_HOST:
@@ -152,23 +199,84 @@ def go_time(value: dt.datetime) -> str:
     return value.isoformat()
 
 
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def go_parse_duration(text: str) -> float:
+    """Seconds of a Go duration string, as Go's time.ParseDuration reads it; ValueError with Go's message."""
+    orig, s = text, text
+    quoted = json.dumps(orig)
+    negative = False
+    if s[:1] in ("-", "+"):
+        negative, s = s[0] == "-", s[1:]
+    if s == "0":
+        return 0.0
+    if not s:
+        raise ValueError(f"time: invalid duration {quoted}")
+    total = 0.0
+    while s:
+        match = re.match(r"(\d*)(?:\.(\d*))?", s)
+        assert match is not None
+        whole, frac = match.group(1), match.group(2)
+        if not whole and not frac:
+            raise ValueError(f"time: invalid duration {quoted}")
+        s = s[match.end() :]
+        unit = re.match(r"[^0-9.]*", s).group(0)  # type: ignore[union-attr]
+        if not unit:
+            raise ValueError(f"time: missing unit in duration {quoted}")
+        if unit not in _GO_UNITS:
+            raise ValueError(f"time: unknown unit {json.dumps(unit)} in duration {quoted}")
+        s = s[len(unit) :]
+        total += float(f"{whole or 0}.{frac or 0}") * _GO_UNITS[unit]
+    if total > (2**63 - 1) / 1e9:
+        raise ValueError(f"time: invalid duration {quoted}")
+    return -total if negative else total
+
+
 def parse_keep_alive(value: Any, default: float) -> float | None:
-    """Seconds (negative = forever); None when the request carries no keep_alive."""
+    """Seconds (negative = forever); None when the request carries no keep_alive.
+
+    api/types.go Duration.UnmarshalJSON: a JSON number is seconds (negative =
+    forever), a string goes through time.ParseDuration, so "300" is refused
+    (missing unit) and answered 400 by the handler's ShouldBindJSON; any other
+    JSON type is "Unsupported type".
+    """
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError("invalid keep_alive")
+        raise ValueError("Unsupported type: 'bool'")
     if isinstance(value, (int, float)):
         return float(value)
-    text = str(value).strip()
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return float(text)
-    match = re.fullmatch(r"(-?)((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)", text)
-    if not match:
-        raise ValueError(f'time: invalid duration "{text}"')
-    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
-    total = sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", match.group(2)))
-    return -total if match.group(1) else total
+    if not isinstance(value, str):
+        raise ValueError(f"Unsupported type: '{type(value).__name__}'")
+    return go_parse_duration(value)
+
+
+def go_value(value: Any) -> str:
+    """``fmt.Sprintf("%#v", v)`` of a value decoded from JSON by Go (numbers are float64)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if number == 0:
+            return "0"
+        # strconv 'g' with the shortest precision switches to an exponent at 1e+06 (and below 1e-04).
+        sign, digits, exponent = decimal.Decimal(repr(number)).normalize().as_tuple()
+        text = "".join(map(str, digits))
+        point = len(digits) + int(exponent)
+        mantissa_exp = point - 1
+        head = "-" if sign else ""
+        if mantissa_exp < -4 or mantissa_exp >= 6:
+            body = text[0] + ("." + text[1:] if len(text) > 1 else "")
+            return f"{head}{body}e{'-' if mantissa_exp < 0 else '+'}{abs(mantissa_exp):02d}"
+        if point <= 0:
+            return f"{head}0.{'0' * -point}{text}"
+        if point >= len(text):
+            return head + text + "0" * (point - len(text))
+        return f"{head}{text[:point]}.{text[point:]}"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value)
 
 
 # ---------------------------------------------------------------------------
@@ -239,6 +347,11 @@ class LocalModel:
     def size(self) -> int:
         return sum(int(layer["size"]) for layer in self.layers)
 
+    @property
+    def model_file(self) -> str:
+        """Digest of the model blob: what server/sched.go schedulerModelKey keys runners by (ModelPath)."""
+        return next(layer["digest"] for layer in self.layers if layer["mediaType"] == f"{MEDIA}.model")
+
     def details(self) -> dict[str, Any]:
         r = self.remote
         return {
@@ -251,11 +364,25 @@ class LocalModel:
         }
 
 
+# Options that change the runner itself (api/types.go Runner); a request with
+# other values reloads the model (server/sched.go runnerRef.needsReload).
+RUNNER_OPTIONS = ("num_ctx", "num_batch", "num_gpu", "main_gpu", "use_mmap", "num_thread")
+
+
 class Runner:
-    def __init__(self, model: LocalModel, expires: dt.datetime, num_ctx: int) -> None:
+    """A loaded model. ``model`` is the one it was first loaded under: server/sched.go
+    getRunner reuses a runner for any name of the same model file (useLoadedRunner
+    leaves runner.model alone), and routes.go PsHandler shows runner.model's name
+    and digest."""
+
+    def __init__(self, model: LocalModel, expires: dt.datetime, num_ctx: int, options: dict[str, Any]) -> None:
         self.model = model
         self.expires = expires
         self.num_ctx = num_ctx
+        self.options = options
+        self.unloading = False
+        self.size = model.size
+        self.size_vram = 0
 
 
 class Fault:
@@ -278,10 +405,17 @@ class Fault:
 
 
 class State:
-    def __init__(self, progress_step: int = 0, default_keep_alive: float = 300.0) -> None:
+    def __init__(
+        self, progress_step: int = 0, default_keep_alive: float = 300.0, vram: int = 0, unload_delay: float = 0.5
+    ) -> None:
         self.lock = threading.RLock()
         self.progress_step = progress_step
         self.default_keep_alive = default_keep_alive
+        # Bytes of emulated GPU memory; 0 is a CPU-only host, where /api/ps shows size_vram 0.
+        self.vram = vram
+        # Seconds an expired runner stays in /api/ps: server/sched.go expireRunner only
+        # hands the runner to processCompleted, which unloads it later (asynchronously).
+        self.unload_delay = unload_delay
         self.reset()
 
     def reset(self) -> None:
@@ -291,7 +425,7 @@ class State:
                 self.add_remote(*entry)
             self.models: dict[tuple[str, ...], LocalModel] = {}
             self.blobs: dict[str, int] = {}  # digest -> bytes present (== size when complete)
-            self.runners: dict[tuple[str, ...], Runner] = {}
+            self.runners: dict[str, Runner] = {}  # model file digest -> runner
             self.faults: list[Fault] = []
             self.requests: Counter[str] = Counter()
 
@@ -316,6 +450,12 @@ class State:
             alias = ALIASES.get(shortest(name).lower())
             if alias is not None:
                 remote = self.registry.get(key_of(parse_name(alias)))
+        if remote is None and name[0].lower() == "hf.co" and name[3].lower() == "latest":
+            # types/model/name.go fills the tag "latest"; Hugging Face's registry answers
+            # it with the repository's default quantization (Q4_K_M when it has one).
+            tags = [r for k, r in self.registry.items() if k[:3] == key_of(name)[:3]]
+            tags.sort(key=lambda r: (not r.name.lower().endswith(":q4_k_m"), r.name))
+            remote = tags[0] if tags else None
         return remote
 
     def local(self, raw: str) -> LocalModel | None:
@@ -349,11 +489,17 @@ class State:
             del self.blobs[digest]
         return bool(unused)
 
-    def live_runners(self) -> list[tuple[tuple[str, ...], Runner]]:
+    def live_runners(self) -> list[tuple[str, Runner]]:
+        """Runners still listed by /api/ps: an expired one stays ``unload_delay`` seconds
+        (server/sched.go processCompleted unloads it after the expiry, asynchronously)."""
         current = now()
-        for key in [k for k, r in self.runners.items() if r.expires <= current]:
+        gone = dt.timedelta(seconds=self.unload_delay)
+        for key in [k for k, r in self.runners.items() if r.expires + gone <= current]:
             del self.runners[key]
         return sorted(self.runners.items(), key=lambda kv: kv[1].expires, reverse=True)
+
+    def vram_used(self, skip: str | None = None) -> int:
+        return sum(r.size_vram for k, r in self.runners.items() if k != skip)
 
 
 # ---------------------------------------------------------------------------
@@ -527,20 +673,21 @@ class Handler(BaseHTTPRequestHandler):
         self._json(200, data, head=self.command == "HEAD")
 
     def ps(self, _body: dict[str, Any]) -> None:
+        # server/routes.go PsHandler: one entry per runner, under the name and digest
+        # of runner.model (the first name it was loaded under), latest expiry first.
         with self.state.lock:
             out = []
             for _key, runner in self.state.live_runners():
                 m = runner.model
-                kv = runner.num_ctx * m.remote.blocks * 2 * 8 * 128 * 2
                 out.append(
                     {
                         "name": m.name,
                         "model": m.name,
-                        "size": m.size + kv,
+                        "size": runner.size,
                         "digest": m.digest,
                         "details": m.details(),
                         "expires_at": go_time(runner.expires),
-                        "size_vram": m.size + kv,
+                        "size_vram": runner.size_vram,
                         "context_length": runner.num_ctx,
                     }
                 )
@@ -558,16 +705,21 @@ class Handler(BaseHTTPRequestHandler):
         if raw is None:
             self._error(400, "model is required")
             return
+        resolved = self._resolve(raw, pull=False)
+        if resolved is None:
+            return
         with self.state.lock:
-            m = self.state.local(raw)
+            m = self.state.models.get(key_of(resolved))
             if m is None:
                 self._error(404, f"model '{raw}' not found")
                 return
             r = m.remote
+            # server/routes.go GetModelInfo prints each parameter with "%-*s %#v":
+            # numbers are float64 there, so 1048576 reads "1.048576e+06".
             lines = []
             for k in sorted(m.parameters):
                 for v in m.parameters[k]:
-                    lines.append(f"{k:<30} {json.dumps(v)}")
+                    lines.append(f"{k:<30} {go_value(v)}")
             modelfile = '# Modelfile generated by "ollama show"\n'
             modelfile += f'FROM {m.parent_model or m.name}\nTEMPLATE """{m.template}"""\n'
             if m.system:
@@ -600,7 +752,7 @@ class Handler(BaseHTTPRequestHandler):
     def delete(self, body: dict[str, Any]) -> None:
         raw = self._model_arg(body)
         try:
-            name = parse_name(raw or "")
+            name, _source = parse_ref(raw or "", pull=True)
         except NameError_:
             self._error(400, f'name "{raw}" is invalid')
             return
@@ -608,8 +760,11 @@ class Handler(BaseHTTPRequestHandler):
             if key_of(name) not in self.state.models:
                 self._error(404, f"model '{raw}' not found")
                 return
+            # server/routes.go DeleteHandler removes the manifest and its unused layers
+            # only: the scheduler is not told, so a loaded runner stays in /api/ps, and
+            # with the name gone it can no longer be unloaded by name (ollama rm, in
+            # cmd/cmd.go DeleteHandler, unloads first for that reason).
             del self.state.models[key_of(name)]
-            self.state.runners.pop(key_of(name), None)
             self.state.prune()
         self._headers(200, "text/plain; charset=utf-8", 0)
 
@@ -638,9 +793,11 @@ class Handler(BaseHTTPRequestHandler):
     def pull(self, body: dict[str, Any]) -> None:
         raw = self._model_arg(body)
         try:
-            name = parse_name(raw or "")
-        except NameError_:
-            self._error(400, "invalid model name")
+            # server/routes.go PullHandler: parseNormalizePullModelRef ("x:local" pulls "x").
+            name, _source = parse_ref(raw or "", pull=True)
+        except NameError_ as exc:
+            # routes.go writeModelRefParseError: a conflicting suffix keeps its own message.
+            self._error(400, str(exc) if "not both" in str(exc) else "invalid model name")
             return
         stream = body.get("stream", True) is not False
         if stream:
@@ -676,6 +833,11 @@ class Handler(BaseHTTPRequestHandler):
             return "pull model manifest: file does not exist"
         disk = self.state.take_fault(("disk_full",), "/api/pull", raw)
         disk_budget = int(disk.spec.get("after_bytes", 0)) if disk else None
+        # server/download.go blobDownload.run: a part that keeps failing ends the pull
+        # with "max retries exceeded: <cause>" after some bytes were written; the
+        # partial blob stays, so the next pull resumes it.
+        broken = self.state.take_fault(("stream_error",), "/api/pull", raw)
+        broken_budget = int(broken.spec.get("after_bytes", 1)) if broken else None
         manifest = remote.manifest()
         for layer in json.loads(manifest)["layers"]:
             digest, total = layer["digest"], int(layer["size"])
@@ -690,6 +852,11 @@ class Handler(BaseHTTPRequestHandler):
                     if disk_budget < grant:
                         return f"write /root/.ollama/models/blobs/sha256-{digest[7:]}-partial: no space left on device"
                     disk_budget -= grant
+                if broken is not None and broken_budget is not None:
+                    if broken_budget <= 0:
+                        return str(broken.spec.get("message", "max retries exceeded: unexpected EOF"))
+                    grant = min(grant, broken_budget)
+                    broken_budget -= grant
                 done += grant
                 with self.state.lock:
                     self.state.blobs[digest] = done
@@ -755,8 +922,10 @@ class Handler(BaseHTTPRequestHandler):
         params = {k: list(v) for k, v in base.parameters.items()}
         for k, v in (body.get("parameters") or {}).items():
             params[k] = list(v) if isinstance(v, list) else [v]
-        system = body.get("system") if body.get("system") is not None else base.system
-        template = body.get("template") if body.get("template") is not None else base.template
+        # server/create.go createModel: setTemplate/setSystem run only for a non-empty
+        # value, so an empty system or template keeps the base model's.
+        system = body.get("system") or base.system
+        template = body.get("template") or base.template
         layers = [
             dict(layer) for layer in base.layers if not layer["mediaType"].endswith((".params", ".system", ".template"))
         ]
@@ -785,35 +954,66 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- runners -----------------------------------------------------------
 
-    def _schedule(self, body: dict[str, Any], kind: str) -> tuple[LocalModel, float | None] | None:
-        """Common model lookup and keep_alive parsing; None when an error was sent."""
-        raw = self._model_arg(body)
-        if raw is None:
-            self._error(400, "model is required")
-            return None
-        with self.state.lock:
-            m = self.state.local(raw)
-        if m is None:
-            self._error(404, f'model "{raw}" not found, try pulling it first')
-            return None
+    def _resolve(self, raw: str, pull: bool) -> tuple[str, str, str, str] | None:
+        """The stored name a request means (modelref rules); None when an error was sent."""
         try:
+            name, source = parse_ref(raw, pull)
+        except NameError_ as exc:
+            message = str(exc)
+            self._error(400, message if "not both" in message else "invalid model name")
+            return None
+        if source == SOURCE_CLOUD and not pull:
+            # server/routes.go proxies ":cloud" requests to ollama.com; the emulator has no cloud.
+            self._error(502, "remote model is unavailable (the emulator has no cloud)")
+            return None
+        return name
+
+    def _schedule(self, body: dict[str, Any], kind: str) -> tuple[LocalModel, float | None] | None:
+        """Common keep_alive parsing and model lookup; None when an error was sent."""
+        try:
+            # api/types.go Duration.UnmarshalJSON runs while the handler binds the body,
+            # before the model is looked up: an invalid keep_alive is a 400 first.
             keep = parse_keep_alive(body.get("keep_alive"), self.state.default_keep_alive)
         except ValueError as exc:
             self._error(400, str(exc))
             return None
+        raw = self._model_arg(body)
+        if raw is None:
+            self._error(400, "model is required")
+            return None
+        resolved = self._resolve(raw, pull=False)
+        if resolved is None:
+            return None
+        with self.state.lock:
+            m = self.state.models.get(key_of(resolved))
+        if m is None:
+            self._error(404, f'model "{raw}" not found, try pulling it first')
+            return None
         return m, keep
 
     def _load(self, m: LocalModel, keep: float | None, options: dict[str, Any]) -> Runner:
-        key = key_of(parse_name(m.name))
-        num_ctx = int(options.get("num_ctx") or min(4096, m.remote.context))
+        # server/sched.go: runners are keyed by model file (schedulerModelKey), so every
+        # name of one file shares a runner that keeps the first name; a request whose
+        # runner options differ (the model's parameters overlaid with the request's)
+        # reloads it under the new name (runnerRef.needsReload).
+        wanted = {k: v[0] for k, v in m.parameters.items() if k in RUNNER_OPTIONS and v}
+        wanted.update({k: v for k, v in options.items() if k in RUNNER_OPTIONS})
+        num_ctx = int(wanted.get("num_ctx") or min(4096, m.remote.context))
+        wanted["num_ctx"] = num_ctx
+        key = m.model_file
         with self.state.lock:
             self.state.live_runners()
             runner = self.state.runners.get(key)
-            if runner is not None and runner.num_ctx != num_ctx:
-                runner = None  # different options force a reload
+            if runner is not None and (runner.unloading or runner.options != wanted):
+                runner = None
             seconds = keep if keep is not None else (None if runner else self.state.default_keep_alive)
             if runner is None:
-                runner = Runner(m, now(), num_ctx)
+                runner = Runner(m, now(), num_ctx, wanted)
+                kv = num_ctx * m.remote.blocks * 2 * 8 * 128 * 2
+                runner.size = m.size + kv
+                # The part that fits in the emulated GPU memory; the rest runs on the CPU.
+                free = max(0, self.state.vram - self.state.vram_used(skip=key))
+                runner.size_vram = min(runner.size, free)
                 self.state.runners[key] = runner
                 if seconds is None:
                     seconds = self.state.default_keep_alive
@@ -822,8 +1022,13 @@ class Handler(BaseHTTPRequestHandler):
         return runner
 
     def _unload(self, m: LocalModel) -> None:
+        # server/sched.go expireRunner: the runner of this model file expires now and is
+        # unloaded later by processCompleted; /api/ps lists it until then.
         with self.state.lock:
-            self.state.runners.pop(key_of(parse_name(m.name)), None)
+            runner = self.state.runners.get(m.model_file)
+            if runner is not None:
+                runner.expires = now()
+                runner.unloading = True
 
     def _completion(self, body: dict[str, Any], chat: bool) -> None:
         scheduled = self._schedule(body, "chat" if chat else "generate")
@@ -962,7 +1167,19 @@ class Handler(BaseHTTPRequestHandler):
                     state.progress_step = int(body["progress_step"])
                 if "default_keep_alive" in body:
                     state.default_keep_alive = float(body["default_keep_alive"])
-                self._json(200, {"progress_step": state.progress_step, "default_keep_alive": state.default_keep_alive})
+                if "vram" in body:
+                    state.vram = int(body["vram"])
+                if "unload_delay" in body:
+                    state.unload_delay = float(body["unload_delay"])
+                self._json(
+                    200,
+                    {
+                        "progress_step": state.progress_step,
+                        "default_keep_alive": state.default_keep_alive,
+                        "vram": state.vram,
+                        "unload_delay": state.unload_delay,
+                    },
+                )
             else:
                 self._json(404, {"error": f"unknown control endpoint {method} {path}"})
 
@@ -995,9 +1212,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-file", help="write the bound port here once listening")
     parser.add_argument("--progress-step", type=int, default=0, help="bytes per progress line (0: 20 lines a layer)")
     parser.add_argument("--seed", action="append", default=[], help="model installed at start (repeatable)")
+    parser.add_argument("--vram", type=int, default=0, help="bytes of emulated GPU memory (0: CPU-only host)")
+    parser.add_argument(
+        "--unload-delay", type=float, default=0.5, help="seconds an expired model stays in /api/ps (unload is async)"
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    server = EmulatorServer(args.host, args.port, State(args.progress_step), args.verbose)
+    state = State(args.progress_step, vram=args.vram, unload_delay=args.unload_delay)
+    server = EmulatorServer(args.host, args.port, state, args.verbose)
     for raw in args.seed:
         name = parse_name(raw)
         remote = server.state.remote(name)

@@ -124,6 +124,13 @@ def test_chat_generate_and_keep_alive(client: ollama.Client) -> None:
     client.generate(model="llama3.2:1b", prompt="again")  # no keep_alive: the value stays
     assert client.ps().models[0].expires_at.year > 2200  # type: ignore[union-attr]
     assert client.generate(model="llama3.2:1b", keep_alive=0).done_reason == "unload"
+    wait_unloaded(client)
+
+
+def wait_unloaded(client: ollama.Client, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while client.ps().models and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert client.ps().models == []
 
 
@@ -208,3 +215,127 @@ def test_pull_uses_chunked_ndjson(server: emu.EmulatorServer) -> None:
     assert response.getheader("X-Ollama-Emulator") == "1"
     lines = response.read().splitlines()
     assert json.loads(lines[-1]) == {"status": "success"}
+
+
+# -- behaviours of the real server the modules rely on (see docs/ollama_model.md) --
+
+
+def test_unload_is_asynchronous(client: ollama.Client, server: emu.EmulatorServer) -> None:
+    control(server, "settings", {"unload_delay": 0.5})
+    client.pull("tinyllama")
+    client.generate(model="tinyllama", keep_alive=-1)
+    assert client.generate(model="tinyllama", keep_alive=0).done_reason == "unload"
+    assert [m.model for m in client.ps().models] == ["tinyllama:latest"]  # still unloading
+    wait_unloaded(client)
+
+
+def test_delete_keeps_the_loaded_runner_which_then_cannot_be_unloaded(client: ollama.Client) -> None:
+    client.pull("tinyllama")
+    client.generate(model="tinyllama", keep_alive=-1)
+    client.delete("tinyllama")
+    assert client.list().models == []
+    assert [m.model for m in client.ps().models] == ["tinyllama:latest"]
+    with pytest.raises(ollama.ResponseError) as err:
+        client.generate(model="tinyllama", keep_alive=0)
+    assert err.value.status_code == 404
+    assert [m.model for m in client.ps().models] == ["tinyllama:latest"]
+
+
+def test_ps_lists_one_runner_per_model_file_under_the_first_name(client: ollama.Client) -> None:
+    client.pull("llama3.1:8b")
+    client.pull("llama3.1")  # same manifest: an alias
+    client.generate(model="llama3.1:8b", keep_alive=-1)
+    client.generate(model="llama3.1:latest", keep_alive=-1)
+    loaded = client.ps().models
+    assert [m.model for m in loaded] == ["llama3.1:8b"]
+    assert loaded[0].digest == {m.model: m.digest for m in client.list().models}["llama3.1:latest"]
+    client.generate(model="llama3.1", keep_alive=0)  # unloading the alias unloads the shared runner
+    wait_unloaded(client)
+
+
+def test_other_runner_options_reload_under_the_new_name(client: ollama.Client) -> None:
+    client.pull("tinyllama")
+    client.create(model="tiny-small", from_="tinyllama", parameters={"num_ctx": 1024})
+    client.create(model="tiny-brief", from_="tinyllama", system="Be brief.")
+    client.generate(model="tinyllama", keep_alive=-1)
+    client.generate(model="tiny-brief", keep_alive=-1)  # same options: the runner is reused
+    assert [m.model for m in client.ps().models] == ["tinyllama:latest"]
+    client.generate(model="tiny-small", keep_alive=-1)  # num_ctx differs: reload
+    loaded = client.ps().models
+    assert [(m.model, m.context_length) for m in loaded] == [("tiny-small:latest", 1024)]
+    client.generate(model="tinyllama", keep_alive=-1)
+    assert [m.model for m in client.ps().models] == ["tinyllama:latest"]
+
+
+def test_size_vram_is_zero_on_a_cpu_host_and_partial_when_offloaded(
+    client: ollama.Client, server: emu.EmulatorServer
+) -> None:
+    client.pull("tinyllama")
+    client.generate(model="tinyllama", keep_alive=-1)
+    entry = client.ps().models[0]
+    assert entry.size and entry.size_vram == 0
+    client.generate(model="tinyllama", keep_alive=0)
+    wait_unloaded(client)
+    control(server, "settings", {"vram": entry.size // 2})
+    client.generate(model="tinyllama", keep_alive=-1)
+    entry = client.ps().models[0]
+    assert entry.size_vram == entry.size // 2
+
+
+def test_keep_alive_follows_go_durations(client: ollama.Client) -> None:
+    client.pull("tinyllama")
+    with pytest.raises(ollama.ResponseError) as err:
+        client.generate(model="tinyllama", keep_alive="300")
+    assert (err.value.status_code, err.value.error) == (400, 'time: missing unit in duration "300"')
+    for value in ("+5m", ".5h", "1h30m", 300, "-1s"):
+        assert client.generate(model="tinyllama", keep_alive=value).done_reason == "load"
+    with pytest.raises(ollama.ResponseError) as err:
+        client.generate(model="tinyllama", keep_alive="5d")
+    assert err.value.error == 'time: unknown unit "d" in duration "5d"'
+
+
+def test_hugging_face_name_without_tag_is_served_as_latest(client: ollama.Client) -> None:
+    client.pull("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF")
+    client.pull("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M")
+    digests = {m.model: m.digest for m in client.list().models}
+    latest = digests["hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:latest"]
+    assert latest == digests["hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"]
+
+
+def test_transient_error_inside_the_pull_stream(client: ollama.Client, server: emu.EmulatorServer) -> None:
+    control(server, "faults", {"kind": "stream_error", "endpoint": "/api/pull", "after_bytes": 1000})
+    with pytest.raises(ollama.ResponseError) as err:
+        list(client.pull("tinyllama", stream=True))
+    assert err.value.status_code == -1 and err.value.error == "max retries exceeded: unexpected EOF"
+    progress = [p for p in client.pull("tinyllama", stream=True) if p.digest]
+    assert progress[0].completed == 1000  # the partial blob is resumed
+    assert [m.model for m in client.list().models] == ["tinyllama:latest"]
+
+
+def test_show_prints_parameters_like_go(client: ollama.Client) -> None:
+    client.pull("tinyllama")
+    client.create(model="tiny-huge", from_="tinyllama", parameters={"num_ctx": 1048576, "temperature": 0.2})
+    parameters = client.show("tiny-huge").parameters or ""
+    assert "num_ctx                        1.048576e+06" in parameters.splitlines()
+    assert "temperature                    0.2" in parameters.splitlines()
+
+
+def test_create_ignores_an_empty_system_and_template(client: ollama.Client) -> None:
+    client.pull("tinyllama")
+    client.create(model="tiny-brief", from_="tinyllama", system="Be brief.")
+    client.create(model="tiny-brief2", from_="tiny-brief", system="", template="")
+    shown = client.show("tiny-brief2")
+    assert 'SYSTEM """Be brief."""' in (shown.modelfile or "")
+    assert shown.template == client.show("tinyllama").template
+
+
+def test_source_suffixes_follow_modelref(client: ollama.Client) -> None:
+    client.pull("tinyllama:local")
+    client.pull("mistral:7b:local")
+    assert sorted(m.model for m in client.list().models) == ["mistral:7b", "tinyllama:latest"]
+    assert client.show("tinyllama:local").details.family == "llama"  # type: ignore[union-attr]
+    client.delete("mistral:7b:local")
+    assert [m.model for m in client.list().models] == ["tinyllama:latest"]
+    with pytest.raises(ollama.ResponseError) as err:
+        client.pull("tinyllama:cloud:local")
+    assert err.value.status_code == 400 and "not both" in err.value.error

@@ -18,7 +18,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.aistack.baremetal.plugins.modules import ollama_model, ollama_model_info
 
-OPEN_URL = "ansible_collections.aistack.baremetal.plugins.module_utils._ollama.open_url"
+OPEN_URL = "ansible_collections.aistack.baremetal.plugins.module_utils._ollama_client.open_url"
 URL = "http://ollama:11434"
 FOREVER = "2318-05-02T10:21:31.12+00:00"
 SOON = "2026-05-02T10:21:31.12+00:00"
@@ -37,6 +37,7 @@ class FakeOllama:
         self.calls: list[tuple[str, str, Any]] = []
         self.show: dict[str, Any] = {}
         self.pull_digest = "b" * 64
+        self.unload_sticks = False  # a runner that never leaves /api/ps
 
     def __call__(self, url: str, data: bytes | None = None, method: str = "GET", **_kw: Any) -> io.BytesIO:
         path = url[len(URL) :]
@@ -60,6 +61,10 @@ class FakeOllama:
         if path == "/api/create":
             return io.BytesIO(b'{"status":"writing manifest"}\n{"status":"success"}\n')
         if path == "/api/generate":
+            if body.get("keep_alive") == 0:
+                if not self.unload_sticks:
+                    self.ps = [p for p in self.ps if p["name"] != body["model"]]
+                return io.BytesIO(b'{"done":true,"done_reason":"unload"}')
             return io.BytesIO(b'{"done":true,"done_reason":"load"}')
         raise AssertionError("unexpected request %s %s" % (method, path))
 
@@ -165,6 +170,13 @@ def test_unload(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(ollama_model, {"name": "llama3.1:8b", "loaded": False}, fake, capsys)
     assert result["unloaded"] == ["llama3.1:8b"]
     assert fake.writes() == [("POST", "/api/generate", {"model": "llama3.1:8b", "keep_alive": 0, "stream": False})]
+
+
+def test_unload_that_never_finishes_fails_naming_the_model(capsys: pytest.CaptureFixture[str]) -> None:
+    fake = FakeOllama(tags=[tag("llama3.1:8b")], ps=[{"name": "llama3.1:8b", "expires_at": SOON}])
+    fake.unload_sticks = True
+    result = run(ollama_model, {"name": "llama3.1:8b", "loaded": False, "unload_timeout": 1}, fake, capsys)
+    assert result["failed"] and "llama3.1:8b still loaded at %s 1s after the unload request" % URL in result["msg"]
 
 
 def test_derived_model_compares_show(capsys: pytest.CaptureFixture[str]) -> None:
