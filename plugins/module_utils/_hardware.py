@@ -9,7 +9,7 @@ Kubernetes' ``Gi``) under keys ending in ``_gb``; GPU memory in MiB as nvidia-sm
 
 Public functions other modules may reuse (the NVIDIA driver role does):
 ``nvidia_smi_query_args``, ``parse_gpu_query``, ``parse_nvidia_smi_version``,
-``parse_lspci``, ``nvidia_pci_gpus``, ``parse_secure_boot_mokutil``,
+``parse_nvidia_proc_version``, ``driver_branch``, ``parse_lspci``, ``nvidia_pci_gpus``, ``parse_secure_boot_mokutil``,
 ``secure_boot_from_efivar``, ``parse_os_release``, ``parse_meminfo``, ``parse_cpuinfo``,
 ``block_devices``, ``path_usage``, ``declared_tree`` and ``summary``; and, given a command
 runner, ``discover_gpus``, ``discover_secure_boot`` and ``discover_virtualization``.
@@ -81,6 +81,14 @@ _NOT_AVAILABLE = {
 _UNIT_SUFFIX = re.compile(r"\s*(MiB|%|W|MHz|C)$")
 
 NVIDIA_PCI_VENDOR = "10de"
+# The loaded kernel module describes itself here (absent while no module is loaded).
+NVIDIA_PROC_VERSION = "/proc/driver/nvidia/version"
+# "NVRM version: <build description>  <version>  <build date or tag>"; the open flavour's
+# description reads "NVIDIA UNIX Open Kernel Module for <arch>", the proprietary one
+# "NVIDIA UNIX <arch> Kernel Module".
+_NVRM_LINE = re.compile(
+    r"^NVRM version:\s*(?P<description>.*?)\s+(?P<version>[0-9]+\.[0-9]+(?:\.[0-9]+)?)(?=\s|$)", re.MULTILINE
+)
 # PCI classes of a GPU: 0300 VGA compatible controller, 0302 3D controller (data-centre boards).
 GPU_PCI_CLASSES = ("0300", "0302")
 
@@ -154,6 +162,27 @@ def parse_nvidia_smi_version(text: str) -> dict[str, str | None]:
         if key and value.strip():
             found[key] = value.strip()
     return found
+
+
+def parse_nvidia_proc_version(text: str) -> dict[str, str | None]:
+    """Parse ``/proc/driver/nvidia/version`` into the kernel module's version and flavour.
+
+    The flavour is ``open`` (NVIDIA's open GPU kernel modules) or ``proprietary``; both are
+    None when the text has no ``NVRM version`` line (no module loaded).
+    """
+    match = _NVRM_LINE.search(text)
+    if not match:
+        return {"kernel_module_version": None, "kernel_module_flavor": None}
+    flavor = "open" if "open kernel module" in match.group("description").lower() else "proprietary"
+    return {"kernel_module_version": match.group("version"), "kernel_module_flavor": flavor}
+
+
+def driver_branch(version: str | None) -> str | None:
+    """The driver branch of a version: ``580`` for ``580.159.04``; None for None or garbage."""
+    if not version:
+        return None
+    head = version.strip().split(".")[0]
+    return head if head.isdigit() else None
 
 
 _LSPCI_LINE = re.compile(
@@ -464,7 +493,17 @@ def declared_tree(declared: Mapping[str, Any]) -> dict[str, Any]:
             }
             for i, g in enumerate(declared.get("gpus") or [])
         ],
-        "gpu_driver": {"loaded": False, "driver_version": None, "cuda_version": None, "source": "declared"},
+        "gpu_driver": {
+            "loaded": False,
+            "driver_version": None,
+            "branch": None,
+            "cuda_version": None,
+            "source": "declared",
+            "error": None,
+            "kernel_module_version": None,
+            "kernel_module_flavor": None,
+            "pci_gpu_count": len(declared.get("gpus") or []),
+        },
     }
     tree["summary"] = summary(tree)
     return tree
@@ -498,21 +537,44 @@ def sysfs_pci_gpus(pci_root: str = "/sys/bus/pci/devices") -> list[dict[str, Any
 
 
 def discover_gpus(
-    run: Runner, which: Which, pci_root: str = "/sys/bus/pci/devices"
+    run: Runner,
+    which: Which,
+    pci_root: str = "/sys/bus/pci/devices",
+    proc_version: str = NVIDIA_PROC_VERSION,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Find NVIDIA GPUs: nvidia-smi when it answers, else lspci, else sysfs.
 
-    Returns the GPUs (each with ``source``) and the driver state: ``loaded`` (nvidia-smi
-    answered), ``driver_version``, ``cuda_version``, ``source`` and ``error`` (why
-    nvidia-smi did not answer, when it is installed).
+    Returns the GPUs (each with ``source``) and the driver state:
+
+    - ``loaded``: nvidia-smi answered (the driver works); ``source`` and ``error`` (why
+      nvidia-smi did not answer, when it is installed);
+    - ``driver_version`` (nvidia-smi's, else the loaded kernel module's), ``branch`` (its
+      first number) and ``cuda_version``;
+    - ``kernel_module_version`` and ``kernel_module_flavor`` (``open``/``proprietary``) from
+      ``proc_version``, None while no module is loaded;
+    - ``pci_gpu_count``: NVIDIA GPUs on the PCI bus (sysfs), however many the driver lists, so
+      that a board the driver lost shows as a difference.
     """
+    module = parse_nvidia_proc_version(_read_text(proc_version) or "")
     driver: dict[str, Any] = {
         "loaded": False,
         "driver_version": None,
+        "branch": None,
         "cuda_version": None,
         "source": None,
         "error": None,
+        **module,
+        "pci_gpu_count": len(sysfs_pci_gpus(pci_root)),
     }
+    gpus = _discover_gpu_list(run, which, pci_root, driver)
+    if driver["driver_version"] is None:
+        driver["driver_version"] = module["kernel_module_version"]
+    driver["branch"] = driver_branch(driver["driver_version"])
+    return gpus, driver
+
+
+def _discover_gpu_list(run: Runner, which: Which, pci_root: str, driver: dict[str, Any]) -> list[dict[str, Any]]:
+    """The GPU list of ``discover_gpus``; records in ``driver`` which tool answered."""
     smi = which("nvidia-smi")
     if smi:
         rc, out, err = run([smi, *nvidia_smi_query_args()])
@@ -535,7 +597,7 @@ def discover_gpus(
                     driver_version=versions.get("driver_version") or first_gpu_driver,
                     cuda_version=versions.get("cuda_version"),
                 )
-                return gpus, driver
+                return gpus
     lspci = which("lspci")
     if lspci:
         rc, out, _err = run([lspci, "-nn"])
@@ -544,12 +606,12 @@ def discover_gpus(
             for gpu in gpus:
                 gpu["source"] = "lspci"
             driver["source"] = "lspci"
-            return gpus, driver
+            return gpus
     gpus = sysfs_pci_gpus(pci_root)
     for gpu in gpus:
         gpu["source"] = "sysfs"
     driver["source"] = "sysfs"
-    return gpus, driver
+    return gpus
 
 
 def discover_secure_boot(run: Runner, which: Which, efi_dir: str = "/sys/firmware/efi") -> str:

@@ -14,6 +14,8 @@ description:
     GPUs - and returns it as one fact tree, C(ansible_facts.aistack_hardware).
   - GPUs come from C(nvidia-smi --query-gpu); when nvidia-smi is absent or fails (no driver yet),
     from C(lspci -nn) (vendor C(10de), class C(0300) or C(0302)); without lspci, from C(/sys/bus/pci).
+  - The loaded kernel module's version and flavour (open or proprietary) come from
+    C(/proc/driver/nvidia/version).
   - Secure Boot comes from C(mokutil --sb-state) when installed, else from the C(SecureBoot-*)
     EFI variable; a host without C(/sys/firmware/efi) reads C(legacy_bios).
   - With O(declared), nothing on the host is read; the tree is built from the declared values
@@ -30,6 +32,13 @@ options:
     type: list
     elements: path
     default: [/var/lib/longhorn]
+  set_facts:
+    description:
+      - Set the tree as C(ansible_facts.aistack_hardware).
+      - V(false) returns it as RV(hardware) instead and leaves the host's facts alone, so a role can
+        read the GPUs again (after a driver install) without replacing the tree another role gathered.
+    type: bool
+    default: true
   declared:
     description:
       - Hardware as an inventory declares it. When set, the host is not inspected.
@@ -127,6 +136,12 @@ EXAMPLES = r"""
     storage_paths:
       - /var/lib/longhorn
 
+- name: Read the GPUs and the driver without touching ansible_facts
+  aistack.baremetal.hardware_facts:
+    storage_paths: []
+    set_facts: false
+  register: gpu_probe
+
 - name: Show the numbers the capacity planner uses
   ansible.builtin.debug:
     var: ansible_facts['aistack_hardware']['summary']
@@ -143,9 +158,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+hardware:
+  description: The hardware fact tree, as C(ansible_facts.aistack_hardware) describes it.
+  returned: when O(set_facts=false)
+  type: dict
 ansible_facts:
   description: Facts to add to the host.
-  returned: always
+  returned: when O(set_facts=true)
   type: dict
   contains:
     aistack_hardware:
@@ -192,8 +211,25 @@ ansible_facts:
           type: list
           elements: dict
         gpu_driver:
-          description: C(loaded) (nvidia-smi answered), C(driver_version), C(cuda_version), C(source), C(error).
+          description:
+            - C(loaded) (nvidia-smi answered), C(source) (the tool that listed the GPUs), C(error) (why
+              nvidia-smi did not answer).
+            - C(driver_version) (nvidia-smi's, else the loaded kernel module's), C(branch) (its first number)
+              and C(cuda_version).
+            - C(kernel_module_version) and C(kernel_module_flavor) (V(open) or V(proprietary)) from
+              C(/proc/driver/nvidia/version); None while no module is loaded.
+            - C(pci_gpu_count), the NVIDIA GPUs on the PCI bus however many the driver lists.
           type: dict
+          sample:
+            loaded: true
+            source: nvidia-smi
+            error: null
+            driver_version: 580.159.04
+            branch: "580"
+            cuda_version: "13.0"
+            kernel_module_version: 580.159.04
+            kernel_module_flavor: open
+            pci_gpu_count: 1
         summary:
           description: >-
             What the capacity planner budgets against - C(cpu_cores) (logical CPUs), C(memory_gb),
@@ -286,6 +322,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "storage_paths": {"type": "list", "elements": "path", "default": ["/var/lib/longhorn"]},
+            "set_facts": {"type": "bool", "default": True},
             "declared": {"type": "dict", "options": declared_spec},
         },
         supports_check_mode=True,
@@ -294,7 +331,9 @@ def main() -> None:
         tree = hw.declared_tree(module.params["declared"]) if module.params["declared"] else gather(module)
     except (OSError, hw.HardwareParseError) as exc:
         module.fail_json(msg=f"Cannot read the hardware: {exc}")
-    module.exit_json(changed=False, ansible_facts={"aistack_hardware": tree})
+    if module.params["set_facts"]:
+        module.exit_json(changed=False, ansible_facts={"aistack_hardware": tree})
+    module.exit_json(changed=False, hardware=tree)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,20 @@ set -euo pipefail
 ensure_venv
 command -v rsync >/dev/null || ensure_apt rsync
 
+# Playbook tests: pytest files in tests/integration that run the repository's
+# playbooks with ansible-playbook (kept out of the unit tier, which runs no
+# playbook). AISTACK_INTEGRATION_ARGS="playbooks" runs only them; other
+# target names skip them.
+args="${AISTACK_INTEGRATION_ARGS:-}"
+playbooks_rc=0
+if [ -z "$args" ] || [ "$args" = playbooks ]; then
+  log "integration: playbook tests (tests/integration/test_*.py)"
+  (cd "$AISTACK_ROOT/.cache/collections/ansible_collections/aistack/baremetal" \
+    && PYTHONPATH="$AISTACK_ROOT/.cache/collections${PYTHONPATH:+:$PYTHONPATH}" \
+      python -m pytest -q -p no:cacheprovider tests/integration/test_*.py) || playbooks_rc=$?
+  [ "$args" = playbooks ] && exit "$playbooks_rc"
+fi
+
 state="$AISTACK_ROOT/.cache/integration-state"
 rm -rf "$state"; mkdir -p "$state"
 services=()
@@ -37,4 +51,5 @@ dest="$(copy_collection "$AISTACK_ROOT/.cache/integration")"
 cp "$config" "$dest/tests/integration/integration_config.yml"
 cd "$dest"
 # shellcheck disable=SC2086
-ansible-test integration --python 3.11 --color no ${AISTACK_INTEGRATION_ARGS:-}
+ansible-test integration --python 3.11 --color no $args || exit $?
+exit "$playbooks_rc"

@@ -115,6 +115,57 @@ class TestNvidiaSmiVersion:
         }
 
 
+# /proc/driver/nvidia/version of the proprietary flavour, as users posted it (driver 515.76 on
+# Ubuntu 18.04; driver 440.95.01): two- and three-part versions, a build date after them.
+PROC_PROPRIETARY_515 = """\
+NVRM version: NVIDIA UNIX x86_64 Kernel Module  515.76  Mon Sep 12 19:21:56 UTC 2022
+GCC version:  gcc version 7.5.0 (Ubuntu 7.5.0-3ubuntu1~18.04)
+"""
+PROC_PROPRIETARY_440 = "NVRM version: NVIDIA UNIX x86_64 Kernel Module  440.95.01  Thu May 28 07:03:08 UTC 2020\n"
+
+
+def _proc_version_from_capture() -> str:
+    # versions.txt holds nvidia-smi --version, then /proc/driver/nvidia/version, then uname -r.
+    lines = _fixture("versions.txt").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("NVRM version:"))
+    return "\n".join(lines[start : start + 2]) + "\n"
+
+
+class TestNvidiaProcVersion:
+    def test_real_h100_capture_is_the_open_flavour(self) -> None:
+        assert hw.parse_nvidia_proc_version(_proc_version_from_capture()) == {
+            "kernel_module_version": "580.159.04",
+            "kernel_module_flavor": "open",
+        }
+
+    @pytest.mark.parametrize(
+        ("text", "version"), [(PROC_PROPRIETARY_515, "515.76"), (PROC_PROPRIETARY_440, "440.95.01")]
+    )
+    def test_proprietary_flavour(self, text: str, version: str) -> None:
+        assert hw.parse_nvidia_proc_version(text) == {
+            "kernel_module_version": version,
+            "kernel_module_flavor": "proprietary",
+        }
+
+    def test_open_flavour_on_arm(self) -> None:
+        # The open flavour names the architecture after "for"; the version still follows it.
+        text = "NVRM version: NVIDIA UNIX Open Kernel Module for aarch64  580.65.06  Release Build  (dvs-builder@U22)\n"
+        assert hw.parse_nvidia_proc_version(text)["kernel_module_flavor"] == "open"
+        assert hw.parse_nvidia_proc_version(text)["kernel_module_version"] == "580.65.06"
+
+    @pytest.mark.parametrize(
+        "text", ["", "GCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n", "NVRM version: garbled"]
+    )
+    def test_no_module_line(self, text: str) -> None:
+        assert hw.parse_nvidia_proc_version(text) == {"kernel_module_version": None, "kernel_module_flavor": None}
+
+    @pytest.mark.parametrize(
+        ("version", "branch"), [("580.159.04", "580"), ("515.76", "515"), (None, None), ("", None), ("n/a", None)]
+    )
+    def test_driver_branch(self, version: str | None, branch: str | None) -> None:
+        assert hw.driver_branch(version) == branch
+
+
 # The format `lspci -nn` prints (pciutils 3.x); not a capture from a lent machine.
 LSPCI_SAMPLE = """\
 00:00.0 Host bridge [0600]: Intel Corporation 8th Gen Core Processor Host Bridge/DRAM Registers [8086:3ec2] (rev 07)
@@ -329,6 +380,15 @@ class FakeHost:
         raise AssertionError(f"unexpected command {args}")
 
 
+def _pci_slot(root: Path, slot: str, device: str, vendor: str = "0x10de", pci_class: str = "0x030200") -> None:
+    """Write one PCI function the way sysfs shows it."""
+    base = root / slot
+    base.mkdir(parents=True)
+    (base / "vendor").write_text(vendor + "\n")
+    (base / "class").write_text(pci_class + "\n")
+    (base / "device").write_text(device + "\n")
+
+
 class TestDiscovery:
     def test_nvidia_smi_answers(self, tmp_path: Path) -> None:
         host = FakeHost(
@@ -338,16 +398,23 @@ class TestDiscovery:
                 "lspci -nn": (0, LSPCI_SAMPLE, ""),
             }
         )
-        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path))
+        proc = tmp_path / "version"
+        proc.write_text(_proc_version_from_capture())
+        _pci_slot(tmp_path / "pci", "0000:00:06.0", "0x2330")
+        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path / "pci"), str(proc))
         assert [(g["name"], g["memory_mib"], g["source"]) for g in gpus] == [
             ("NVIDIA H100 80GB HBM3", 81559, "nvidia-smi")
         ]
         assert driver == {
             "loaded": True,
             "driver_version": "580.159.04",
+            "branch": "580",
             "cuda_version": "13.0",
             "source": "nvidia-smi",
             "error": None,
+            "kernel_module_version": "580.159.04",
+            "kernel_module_flavor": "open",
+            "pci_gpu_count": 1,
         }
         assert host.calls[0] == ["/usr/bin/nvidia-smi", *hw.nvidia_smi_query_args()]
         assert not any("lspci" in call[0] for call in host.calls)
@@ -355,7 +422,7 @@ class TestDiscovery:
     def test_nvidia_smi_fails_falls_back_to_lspci(self, tmp_path: Path) -> None:
         failure = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
         host = FakeHost({"nvidia-smi --query-gpu": (9, failure, ""), "lspci -nn": (0, LSPCI_SAMPLE, "")})
-        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path))
+        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path), str(tmp_path / "no-module"))
         assert [(g["name"], g["memory_mib"], g["source"]) for g in gpus] == [
             ("NVIDIA GeForce RTX 3050", None, "lspci"),
             ("NVIDIA H100 SXM5 80GB", None, "lspci"),
@@ -363,21 +430,36 @@ class TestDiscovery:
         assert driver["loaded"] is False
         assert driver["error"] == failure
         assert driver["source"] == "lspci"
+        # No module loaded: no version, branch or flavour to report.
+        assert (driver["driver_version"], driver["branch"], driver["kernel_module_flavor"]) == (None, None, None)
+
+    def test_module_loaded_but_nvidia_smi_fails(self, tmp_path: Path) -> None:
+        # A loaded module whose nvidia-smi fails (version mismatch after an upgrade without a reboot):
+        # the running driver's version comes from the module, and the driver does not count as working.
+        proc = tmp_path / "version"
+        proc.write_text(PROC_PROPRIETARY_515)
+        _pci_slot(tmp_path / "pci", "0000:01:00.0", "0x2507")
+        _pci_slot(tmp_path / "pci", "0000:02:00.0", "0x2507")
+        failure = "Failed to initialize NVML: Driver/library version mismatch"
+        host = FakeHost({"nvidia-smi --query-gpu": (18, failure, "")})
+        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path / "pci"), str(proc))
+        assert [g["source"] for g in gpus] == ["sysfs", "sysfs"]
+        assert driver["loaded"] is False
+        assert driver["error"] == failure
+        assert (driver["driver_version"], driver["branch"]) == ("515.76", "515")
+        assert (driver["kernel_module_version"], driver["kernel_module_flavor"]) == ("515.76", "proprietary")
+        assert driver["pci_gpu_count"] == 2
 
     def test_garbled_nvidia_smi_is_an_error_not_a_crash(self, tmp_path: Path) -> None:
         host = FakeHost({"nvidia-smi --query-gpu": (0, "garbage", ""), "lspci -nn": (0, "", "")})
-        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path))
+        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path), str(tmp_path / "no-module"))
         assert gpus == []
         assert "expected 14 comma-separated fields" in driver["error"]
 
     def test_no_tools_reads_sysfs(self, tmp_path: Path) -> None:
-        slot = tmp_path / "0000:01:00.0"
-        slot.mkdir()
-        (slot / "vendor").write_text("0x10de\n")
-        (slot / "class").write_text("0x030200\n")
-        (slot / "device").write_text("0x2330\n")
+        _pci_slot(tmp_path, "0000:01:00.0", "0x2330")
         host = FakeHost({})
-        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path))
+        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path), str(tmp_path / "no-module"))
         assert [(g["name"], g["source"]) for g in gpus] == [("NVIDIA GPU [10de:2330]", "sysfs")]
         assert driver["source"] == "sysfs"
         assert host.calls == []

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui as owui
 from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_admin import ensure_admin
-from ansible_collections.aistack.baremetal.tests.unit.plugins.module_utils.test_openwebui_fake import (
+from ansible_collections.aistack.baremetal.tests.unit.plugins.module_utils.openwebui_fake import (
     ADMIN,
     FakeOpenWebUI,
 )

@@ -1,6 +1,6 @@
 """Unit tests for _openwebui.py and _openwebui_config.py against an in-memory API.
 
-HTTP is patched at open_url (tests/unit/plugins/module_utils/test_openwebui_fake.py),
+HTTP is patched at open_url (tests/unit/plugins/module_utils/openwebui_fake.py),
 so every request the client makes is recorded and the required-field checks of
 the real endpoints are enforced.
 """
@@ -13,7 +13,7 @@ import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui as owui
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_config as cfg
-from ansible_collections.aistack.baremetal.tests.unit.plugins.module_utils.test_openwebui_fake import (
+from ansible_collections.aistack.baremetal.tests.unit.plugins.module_utils.openwebui_fake import (
     ADMIN,
     FakeOpenWebUI,
 )

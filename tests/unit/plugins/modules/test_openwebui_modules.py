@@ -1,7 +1,7 @@
 """Module-level tests: openwebui_config and openwebui_admin run through AnsibleModule.
 
 Arguments go in through ansible-core 2.19's patch_module_args; HTTP is patched at
-open_url with the in-memory API of test_openwebui_fake.py.
+open_url with the in-memory API of openwebui_fake.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui as owui
 from ansible_collections.aistack.baremetal.plugins.modules import openwebui_admin, openwebui_config
-from ansible_collections.aistack.baremetal.tests.unit.plugins.module_utils.test_openwebui_fake import (
+from ansible_collections.aistack.baremetal.tests.unit.plugins.module_utils.openwebui_fake import (
     ADMIN,
     FakeOpenWebUI,
 )
