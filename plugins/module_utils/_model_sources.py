@@ -57,6 +57,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._ollama import (
     OllamaClient,
     OllamaConnectionError,
     OllamaError,
+    OllamaNameError,
 )
 
 SOURCES = ("ollama", "registry", "artifact")
@@ -403,3 +404,63 @@ def describe_one(raw: str, name: ModelName, sources: t.Sequence[Source]) -> dict
 def describe(names: t.Sequence[tuple[str, ModelName]], sources: t.Sequence[Source]) -> list[dict[str, t.Any]]:
     """One result per (requested name, parsed name), in order."""
     return [describe_one(raw, name, sources) for raw, name in names]
+
+
+def validate_params(params: t.Mapping[str, t.Any]) -> tuple[list[tuple[str, ModelName]], list[str]]:
+    """(requested name, parsed name) pairs and one message per bad option of the model_architecture module."""
+    names: list[tuple[str, ModelName]] = []
+    errors: list[str] = []
+    requested = list(params["name"])
+    for index, raw in enumerate(requested + list(params["gguf_files"])):
+        try:
+            parsed = ModelName.parse(raw)
+        except OllamaNameError as exc:
+            errors.append("%s: %s" % ("name" if index < len(requested) else "gguf_files", exc))
+            continue
+        if index < len(requested):
+            names.append((raw, parsed))
+    initial, limit = params["header_read_bytes"], params["header_max_bytes"]
+    if not 8 <= initial <= limit:
+        errors.append("header_read_bytes (%d) must be at least 8 and at most header_max_bytes (%d)" % (initial, limit))
+    if params["timeout"] < 1:
+        errors.append("timeout must be at least 1 second, got %d" % params["timeout"])
+    if params["retries"] < 0:
+        errors.append("retries must be 0 or more, got %d" % params["retries"])
+    if params["artifact_dir"] and not os.path.isdir(params["artifact_dir"]):
+        errors.append("artifact_dir %s is not a directory" % params["artifact_dir"])
+    return names, errors
+
+
+def sources_from_params(params: t.Mapping[str, t.Any], cache: FactCache) -> list[Source]:
+    """The sources of the model_architecture module's options, in the order of ``sources``; unset ones left out."""
+    clients: dict[str, RegistryClient] = {}
+
+    def client_for(name: ModelName) -> RegistryClient:
+        base = registry_base(name, params["registry_url"])
+        if base not in clients:
+            clients[base] = RegistryClient(
+                base,
+                token=params["registry_token"],
+                validate_certs=params["validate_certs"],
+                timeout=params["timeout"],
+                retries=params["retries"],
+            )
+        return clients[base]
+
+    sources: list[Source] = []
+    initial, limit = params["header_read_bytes"], params["header_max_bytes"]
+    for kind in params["sources"]:
+        if kind == "ollama" and params["url"]:
+            client = OllamaClient(
+                url=params["url"],
+                token=params["token"],
+                headers=params["headers"],
+                validate_certs=params["validate_certs"],
+                timeout=params["timeout"],
+            )
+            sources.append(OllamaSource(client))
+        elif kind == "registry":
+            sources.append(RegistrySource(client_for, cache, initial, limit))
+        elif kind == "artifact" and (params["artifact_dir"] or params["gguf_files"]):
+            sources.append(ArtifactSource(params["artifact_dir"], params["gguf_files"], cache, initial, limit))
+    return sources

@@ -212,69 +212,18 @@ models:
 """
 
 import os
-import typing as t
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._model_registry import RegistryClient
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_sources import (
     SOURCES,
-    ArtifactSource,
     FactCache,
-    OllamaSource,
-    RegistrySource,
-    Source,
     describe,
-    registry_base,
-)
-from ansible_collections.aistack.baremetal.plugins.module_utils._ollama import (
-    ModelName,
-    OllamaClient,
-    OllamaNameError,
+    sources_from_params,
+    validate_params,
 )
 
 DEFAULT_CACHE_DIR = "~/.cache/aistack/model_architecture"
-
-
-def build_sources(params: dict[str, t.Any], cache: FactCache) -> list[Source]:
-    clients: dict[str, RegistryClient] = {}
-
-    def client_for(name: ModelName) -> RegistryClient:
-        base = registry_base(name, params["registry_url"])
-        if base not in clients:
-            clients[base] = RegistryClient(
-                base,
-                token=params["registry_token"],
-                validate_certs=params["validate_certs"],
-                timeout=params["timeout"],
-                retries=params["retries"],
-            )
-        return clients[base]
-
-    sources: list[Source] = []
-    for kind in params["sources"]:
-        if kind == "ollama" and params["url"]:
-            client = OllamaClient(
-                url=params["url"],
-                token=params["token"],
-                headers=params["headers"],
-                validate_certs=params["validate_certs"],
-                timeout=params["timeout"],
-            )
-            sources.append(OllamaSource(client))
-        elif kind == "registry":
-            sources.append(RegistrySource(client_for, cache, params["header_read_bytes"], params["header_max_bytes"]))
-        elif kind == "artifact" and (params["artifact_dir"] or params["gguf_files"]):
-            sources.append(
-                ArtifactSource(
-                    params["artifact_dir"],
-                    params["gguf_files"],
-                    cache,
-                    params["header_read_bytes"],
-                    params["header_max_bytes"],
-                )
-            )
-    return sources
 
 
 def main() -> None:
@@ -300,27 +249,7 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
-    errors = []
-    names: list[tuple[str, ModelName]] = []
-    for index, raw in enumerate(list(params["name"]) + list(params["gguf_files"])):
-        try:
-            parsed = ModelName.parse(raw)
-        except OllamaNameError as exc:
-            errors.append(str(exc))
-            continue
-        if index < len(params["name"]):
-            names.append((raw, parsed))
-    if not 8 <= params["header_read_bytes"] <= params["header_max_bytes"]:
-        errors.append(
-            "header_read_bytes (%d) must be at least 8 and at most header_max_bytes (%d)"
-            % (params["header_read_bytes"], params["header_max_bytes"])
-        )
-    if params["timeout"] < 1:
-        errors.append("timeout must be at least 1 second, got %d" % params["timeout"])
-    if params["retries"] < 0:
-        errors.append("retries must be 0 or more, got %d" % params["retries"])
-    if params["artifact_dir"] and not os.path.isdir(params["artifact_dir"]):
-        errors.append("artifact_dir %s is not a directory" % params["artifact_dir"])
+    names, errors = validate_params(params)
     if errors:
         module.fail_json(msg="; ".join(errors))
 
@@ -328,7 +257,7 @@ def main() -> None:
     if params["cache"]:
         cache_dir = params["cache_dir"] or os.path.expanduser(DEFAULT_CACHE_DIR)
     cache = FactCache(cache_dir, writable=not module.check_mode)
-    models = describe(names, build_sources(params, cache))
+    models = describe(names, sources_from_params(params, cache))
     for warning in cache.warnings:
         module.warn(warning)
     module.exit_json(changed=False, models=models)

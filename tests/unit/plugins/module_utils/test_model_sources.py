@@ -22,7 +22,6 @@ import pytest
 from ansible_collections.aistack.baremetal.plugins.module_utils import _gguf as g
 from ansible_collections.aistack.baremetal.plugins.module_utils import _model_sources as s
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_registry import RegistryClient
-from ansible_collections.aistack.baremetal.plugins.module_utils._ollama import ModelName, OllamaClient
 from ansible_collections.aistack.baremetal.tests.unit import gguf_models as gm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "emulators" / "ollama"))
@@ -61,7 +60,7 @@ def _source(
 ) -> tuple[s.RegistrySource, dict[str, RegistryClient]]:
     clients: dict[str, RegistryClient] = {}
 
-    def client_for(name: ModelName) -> RegistryClient:
+    def client_for(name: s.ModelName) -> RegistryClient:
         base = s.registry_base(name, server.url)
         clients.setdefault(base, RegistryClient(base, retry_delay=0, timeout=5, **kw))
         return clients[base]
@@ -74,7 +73,7 @@ def _blob_requests(server: emu.RegistryServer) -> list[tuple[str, str, str | Non
 
 
 def _describe(name: str, *sources: Any) -> dict[str, Any]:
-    return s.describe_one(name, ModelName.parse(name), list(sources))
+    return s.describe_one(name, s.ModelName.parse(name), list(sources))
 
 
 # -- registry ----------------------------------------------------------------
@@ -194,7 +193,7 @@ def test_projector_and_token_stay_with_the_registry(registry: emu.RegistryServer
 def test_unreachable_registry_is_not_asked_again(files: dict[str, bytes]) -> None:
     clients: dict[str, RegistryClient] = {}
 
-    def client_for(name: ModelName) -> RegistryClient:
+    def client_for(name: s.ModelName) -> RegistryClient:
         return clients.setdefault("x", RegistryClient("http://127.0.0.1:9", retries=1, retry_delay=0, timeout=2))
 
     source = s.RegistrySource(client_for, s.FactCache(None), 4096, 1 << 20)
@@ -205,9 +204,9 @@ def test_unreachable_registry_is_not_asked_again(files: dict[str, bytes]) -> Non
 
 
 def test_registry_base_for_names() -> None:
-    assert s.registry_base(ModelName.parse("llama3.1"), "http://mirror:5000/") == "http://mirror:5000"
-    assert s.registry_base(ModelName.parse("hf.co/bartowski/X-GGUF:Q4_K_M"), "http://mirror") == "https://hf.co"
-    assert s.registry_base(ModelName.parse("http://localhost:5000/ns/m:v1"), None) == "http://localhost:5000"
+    assert s.registry_base(s.ModelName.parse("llama3.1"), "http://mirror:5000/") == "http://mirror:5000"
+    assert s.registry_base(s.ModelName.parse("hf.co/bartowski/X-GGUF:Q4_K_M"), "http://mirror") == "https://hf.co"
+    assert s.registry_base(s.ModelName.parse("http://localhost:5000/ns/m:v1"), None) == "http://localhost:5000"
 
 
 # -- artifact directory --------------------------------------------------------
@@ -341,7 +340,7 @@ def ollama(files: dict[str, bytes]) -> Iterator[Any]:
 
 
 def test_instance_answers_with_verbose_only_when_arrays_are_hidden(ollama: Any) -> None:
-    source = s.OllamaSource(OllamaClient(url=ollama.url))
+    source = s.OllamaSource(s.OllamaClient(url=ollama.url))
     result = _describe("gemma3:12b", source)
     assert result["estimated"] is True and result["source"] == "ollama"
     assert result["facts"]["vocab_size"] == 64 and result["facts"]["tied_embeddings"] is True
@@ -352,7 +351,7 @@ def test_instance_answers_with_verbose_only_when_arrays_are_hidden(ollama: Any) 
 
 def test_first_source_that_answers_wins(ollama: Any, registry: emu.RegistryServer, files: dict[str, bytes]) -> None:
     registry.registry.add_model("library", "qwen3", "30b", [(MODEL, files["qwen3:30b"])])
-    sources = [s.OllamaSource(OllamaClient(url=ollama.url)), _source(registry)[0]]
+    sources = [s.OllamaSource(s.OllamaClient(url=ollama.url)), _source(registry)[0]]
     result = _describe("qwen3:30b", *sources)
     assert result["source"] == "registry"
     assert result["attempts"] == [
@@ -362,7 +361,7 @@ def test_first_source_that_answers_wins(ollama: Any, registry: emu.RegistryServe
 
 
 def test_instance_down_is_tried_once(registry: emu.RegistryServer) -> None:
-    source = s.OllamaSource(OllamaClient(url="http://127.0.0.1:9", timeout=2))
+    source = s.OllamaSource(s.OllamaClient(url="http://127.0.0.1:9", timeout=2))
     first, second = _describe("a", source), _describe("b", source)
     assert "failed: cannot reach Ollama at http://127.0.0.1:9/api/show" in first["reason"]
     assert "not asked again" in second["reason"]

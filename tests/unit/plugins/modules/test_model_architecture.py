@@ -97,8 +97,8 @@ def test_artifact_files_and_no_cache(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"name": ["bad name", "ok", "x!"]}, "invalid model name 'bad name'"),
-        ({"name": ["ok"], "gguf_files": {"bad name": "/x.gguf"}}, "invalid model name 'bad name'"),
+        ({"name": ["bad name", "ok", "x!"]}, "name: invalid model name 'bad name'"),
+        ({"name": ["ok"], "gguf_files": {"bad name": "/x.gguf"}}, "gguf_files: invalid model name 'bad name'"),
         ({"name": ["ok"], "header_read_bytes": 4}, "header_read_bytes (4) must be at least 8"),
         ({"name": ["ok"], "header_read_bytes": 2048, "header_max_bytes": 1024}, "at most header_max_bytes (1024)"),
         ({"name": ["ok"], "timeout": 0}, "timeout must be at least 1"),
