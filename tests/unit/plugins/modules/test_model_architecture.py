@@ -126,3 +126,23 @@ def test_token_is_not_logged(capsys: pytest.CaptureFixture[str], registry: emu.R
     result = run(args, capsys)
     assert result["models"][0]["estimated"] is True
     assert "t0ken-value" not in json.dumps(result)
+
+
+def test_registry_faults_leave_the_model_not_estimated(
+    capsys: pytest.CaptureFixture[str], registry: emu.RegistryServer, tmp_path: Path
+) -> None:
+    registry.registry.drop_after, registry.registry.drops = 100, 1000
+    args = {
+        "name": ["gemma3:12b"],
+        "registry_url": registry.url,
+        "retries": 1,
+        "cache_dir": str(tmp_path),
+        "header_read_bytes": 1024,
+    }
+    result = run(args, capsys)
+    assert "failed" not in result
+    (model,) = result["models"]
+    assert model["estimated"] is False
+    assert "%s/v2/library/gemma3/blobs/sha256:" % registry.url in model["reason"]
+    assert "failed after 2 attempts" in model["reason"] and "connection closed after 100 of" in model["reason"]
+    assert list(tmp_path.iterdir()) == []
