@@ -22,6 +22,10 @@ Sources of the values (Hugging Face config.json of each base model):
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +210,17 @@ def write_model(
 def set_version(data: bytes, version: int, big_endian: bool = False) -> bytes:
     """The same bytes with another GGUF version number."""
     return data[:4] + version.to_bytes(4, "big" if big_endian else "little") + data[8:]
+
+
+@functools.cache
+def _scratch() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="aistack-gguf-"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+@functools.cache
+def cached_model(name: str, small_vocab: bool = True) -> Path:
+    """MODELS[name] written once per test run (the full-vocabulary files take seconds to write); do not modify."""
+    stem = "%s-%s" % (name.replace(":", "_"), "small" if small_vocab else "full")
+    return write_model(_scratch() / (stem + ".gguf"), name, small_vocab=small_vocab)

@@ -18,18 +18,15 @@ from ansible_collections.aistack.baremetal.tests.unit import gguf_models as gm
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def small() -> dict[str, Path]:
     """Every model with a 64-token vocabulary (fast); metadata otherwise real."""
-    root = tmp_path_factory.mktemp("gguf-small")
-    return {
-        name: gm.write_model(root / (name.replace(":", "_") + ".gguf"), name, small_vocab=True) for name in gm.MODELS
-    }
+    return {name: gm.cached_model(name) for name in gm.MODELS}
 
 
 @pytest.fixture(scope="module")
-def llama_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def llama_full() -> Path:
     """llama3.1:8b with its full vocabulary and merges: a 6.9 MiB header, about as in the real file."""
-    return gm.write_model(tmp_path_factory.mktemp("gguf-full") / "llama.gguf", "llama3.1:8b")
+    return gm.cached_model("llama3.1:8b", small_vocab=False)
 
 
 def _reader_fields(path: Path) -> dict[str, tuple[int, object]]:

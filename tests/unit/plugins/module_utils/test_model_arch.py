@@ -89,12 +89,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture(scope="module")
-def headers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, g.GGUFHeader]:
-    root = tmp_path_factory.mktemp("arch")
-    return {
-        name: g.read_file_header(str(gm.write_model(root / ("%d.gguf" % i), name, small_vocab=True)))
-        for i, name in enumerate(gm.MODELS)
-    }
+def headers() -> dict[str, g.GGUFHeader]:
+    return {name: g.read_file_header(str(gm.cached_model(name))) for name in gm.MODELS}
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))

@@ -32,13 +32,9 @@ PROJECTOR = "application/vnd.ollama.image.projector"
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    root = tmp_path_factory.mktemp("src")
-    out = {
-        name: gm.write_model(root / ("%d.gguf" % i), name, small_vocab=True).read_bytes()
-        for i, name in enumerate(gm.MODELS)
-    }
-    out["llama-full"] = gm.write_model(root / "full.gguf", "llama3.1:8b").read_bytes()
+def files() -> dict[str, bytes]:
+    out = {name: gm.cached_model(name).read_bytes() for name in gm.MODELS}
+    out["llama-full"] = gm.cached_model("llama3.1:8b", small_vocab=False).read_bytes()
     return out
 
 

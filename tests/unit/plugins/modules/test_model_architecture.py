@@ -32,12 +32,8 @@ def run(args: dict[str, Any], capsys: pytest.CaptureFixture[str], check: bool = 
 
 
 @pytest.fixture(scope="module")
-def gguf_bytes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    root = tmp_path_factory.mktemp("mod")
-    return {
-        name: gm.write_model(root / ("%d.gguf" % i), name, small_vocab=True).read_bytes()
-        for i, name in enumerate(["gemma3:12b", "gpt-oss:20b"])
-    }
+def gguf_bytes() -> dict[str, bytes]:
+    return {name: gm.cached_model(name).read_bytes() for name in ("gemma3:12b", "gpt-oss:20b")}
 
 
 @pytest.fixture
