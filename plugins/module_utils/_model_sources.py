@@ -51,14 +51,14 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._model_registry 
     RegistryError,
     RegistryNotFound,
 )
-from ansible_collections.aistack.baremetal.plugins.module_utils._ollama import (
-    ModelName,
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_client import OllamaClient
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_errors import (
     OllamaAPIError,
-    OllamaClient,
     OllamaConnectionError,
     OllamaError,
     OllamaNameError,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_name import ModelName
 
 SOURCES = ("ollama", "registry", "artifact")
 CACHE_SCHEMA = 1
