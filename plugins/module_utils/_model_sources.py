@@ -167,8 +167,11 @@ class OllamaSource:
     def _tag(self, name: ModelName) -> dict[str, t.Any]:
         if self._tags is None:
             self._tags = {}
-            data = self.client.request("GET", "/api/tags")
-            for entry in (data or {}).get("models") or []:
+            try:
+                data = self.client.request("GET", "/api/tags")
+            except OllamaError:
+                data = None  # sizes are a bonus; the architecture came from /api/show
+            for entry in (data if isinstance(data, dict) else {}).get("models") or []:
                 try:
                     self._tags[ModelName.parse(str(entry.get("name"))).key()] = entry
                 except OllamaError:
