@@ -16,7 +16,7 @@ Sources:
     The model's registry: its manifest, then only the header of the GGUF model
     layer, read with growing HTTP range requests (``_model_registry``, ``_gguf``).
 ``artifact``
-    Files on disk for air-gapped hosts: a GGUF file named for the model, or an
+    Files on disk for air-gapped hosts: a GGUF file mapped to the model name, or an
     Ollama model store (``manifests/<host>/<namespace>/<model>/<tag>`` and
     ``blobs/sha256-<hex>``, the layout of ``$OLLAMA_MODELS``).
 
@@ -308,7 +308,10 @@ class ArtifactSource:
         stores = self._stores()
         if not stores:
             if self.directory:
-                raise Miss("%s has no GGUF file named for the model and no manifests/ directory" % self.directory)
+                raise Miss(
+                    "no gguf_files entry for the model, and %s holds no Ollama model store (manifests/)"
+                    % self.directory
+                )
             raise Miss("no artifact_dir or gguf_files given")
         for store in stores:
             manifest_path = self._manifest_path(store, name)

@@ -370,3 +370,9 @@ def test_instance_without_tags_still_answers(ollama: Any) -> None:
     ollama.tags_broken = True
     result = _describe("gemma3:12b", s.OllamaSource(s.OllamaClient(url=ollama.url)))
     assert result["estimated"] is True and result["facts"]["size_bytes"] is None and result["digest"] is None
+
+
+def test_artifact_dir_without_a_store(tmp_path: Path) -> None:
+    result = _describe("llama3.1:8b", s.ArtifactSource(str(tmp_path), {}, s.FactCache(None), 64, 1 << 20))
+    assert result["estimated"] is False
+    assert "no gguf_files entry for the model, and %s holds no Ollama model store" % tmp_path in result["reason"]
