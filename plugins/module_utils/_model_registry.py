@@ -197,8 +197,8 @@ class RegistryClient:
                     ) from exc
             else:
                 if done:
-                    break
-                continue  # a complete answer that stopped short of `end`: ask for the rest
+                    break  # the blob ended before `end`
+                continue  # everything asked for arrived: the loop condition ends it
             attempt += 1
             self._sleep(self.retry_delay * attempt)
         return bytes(out)

@@ -16,7 +16,7 @@ Sources:
     The model's registry: its manifest, then only the header of the GGUF model
     layer, read with growing HTTP range requests (``_model_registry``, ``_gguf``).
 ``artifact``
-    Files on disk for air-gapped hosts: a GGUF file named for the model, or an
+    Files on disk for air-gapped hosts: a GGUF file mapped to the model name, or an
     Ollama model store (``manifests/<host>/<namespace>/<model>/<tag>`` and
     ``blobs/sha256-<hex>``, the layout of ``$OLLAMA_MODELS``).
 
@@ -167,8 +167,11 @@ class OllamaSource:
     def _tag(self, name: ModelName) -> dict[str, t.Any]:
         if self._tags is None:
             self._tags = {}
-            data = self.client.request("GET", "/api/tags")
-            for entry in (data or {}).get("models") or []:
+            try:
+                data = self.client.request("GET", "/api/tags")
+            except OllamaError:
+                data = None  # sizes are a bonus; the architecture came from /api/show
+            for entry in (data if isinstance(data, dict) else {}).get("models") or []:
                 try:
                     self._tags[ModelName.parse(str(entry.get("name"))).key()] = entry
                 except OllamaError:
@@ -305,7 +308,10 @@ class ArtifactSource:
         stores = self._stores()
         if not stores:
             if self.directory:
-                raise Miss("%s has no GGUF file named for the model and no manifests/ directory" % self.directory)
+                raise Miss(
+                    "no gguf_files entry for the model, and %s holds no Ollama model store (manifests/)"
+                    % self.directory
+                )
             raise Miss("no artifact_dir or gguf_files given")
         for store in stores:
             manifest_path = self._manifest_path(store, name)

@@ -20,7 +20,7 @@ description:
     The module fails only on bad input (an invalid model name, bad read bounds).
   - Facts read from a GGUF header are cached per model-layer digest as JSON files in O(cache_dir).
     The module changes nothing else; in check mode it does not write the cache either.
-  - Run it where the sources are reachable; for the controller's cache, with C(delegate_to: localhost).
+  - Run it where the sources are reachable; to keep the cache on the controller, delegate it to C(localhost).
 author:
   - aistack.baremetal maintainers (@aistack)
 attributes:
@@ -92,8 +92,9 @@ options:
   cache_dir:
     description:
       - Directory of the fact cache (one JSON file per model-layer digest). Created when missing.
-      - Defaults to C(~/.cache/aistack/model_architecture) of the user the module runs as.
+      - The default is in the home directory of the user the module runs as.
     type: path
+    default: ~/.cache/aistack/model_architecture
   cache:
     description:
       - Use the fact cache. With V(false) every header is read again and nothing is written.
@@ -211,7 +212,6 @@ models:
         quantization: Q4_K_M
 """
 
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -222,8 +222,6 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._model_sources i
     sources_from_params,
     validate_params,
 )
-
-DEFAULT_CACHE_DIR = "~/.cache/aistack/model_architecture"
 
 
 def main() -> None:
@@ -240,7 +238,7 @@ def main() -> None:
             "registry_token": {"type": "str", "no_log": True},
             "artifact_dir": {"type": "path"},
             "gguf_files": {"type": "dict", "default": {}},
-            "cache_dir": {"type": "path"},
+            "cache_dir": {"type": "path", "default": "~/.cache/aistack/model_architecture"},
             "cache": {"type": "bool", "default": True},
             "header_read_bytes": {"type": "int", "default": 2 << 20},
             "header_max_bytes": {"type": "int", "default": 64 << 20},
@@ -253,10 +251,7 @@ def main() -> None:
     if errors:
         module.fail_json(msg="; ".join(errors))
 
-    cache_dir = None
-    if params["cache"]:
-        cache_dir = params["cache_dir"] or os.path.expanduser(DEFAULT_CACHE_DIR)
-    cache = FactCache(cache_dir, writable=not module.check_mode)
+    cache = FactCache(params["cache_dir"] if params["cache"] else None, writable=not module.check_mode)
     models = describe(names, sources_from_params(params, cache))
     for warning in cache.warnings:
         module.warn(warning)

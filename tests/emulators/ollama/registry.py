@@ -1,4 +1,5 @@
-#!/usr/bin/env python3
+# Copyright: aistack.baremetal contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Ollama registry emulator: a test double of registry.ollama.ai's read API (not the registry).
 
 It serves what a client needs to read a model without Ollama, over real HTTP

@@ -301,7 +301,9 @@ class _OllamaStub(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.calls.append(("GET", self.path, None))
-        if self.path == "/api/tags":
+        if self.path == "/api/tags" and self.server.tags_broken:
+            self._json(500, {"error": "boom"})
+        elif self.path == "/api/tags":
             self._json(200, {"models": [{"name": n, "size": 123, "digest": "d" * 64} for n in self.server.models]})
         else:
             self._json(404, {"error": "not found"})
@@ -327,6 +329,7 @@ class _OllamaStub(BaseHTTPRequestHandler):
 def ollama(files: dict[str, bytes]) -> Iterator[Any]:
     server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _OllamaStub)
     server.calls = []
+    server.tags_broken = False
     server.models = {"gemma3:12b": g.parse_header(files["gemma3:12b"], keep_array_items=1 << 20)}
     threading.Thread(target=server.serve_forever, daemon=True).start()
     server.url = "http://127.0.0.1:%d" % server.server_address[1]
@@ -361,3 +364,15 @@ def test_instance_down_is_tried_once(registry: emu.RegistryServer) -> None:
     first, second = _describe("a", source), _describe("b", source)
     assert "failed: cannot reach Ollama at http://127.0.0.1:9/api/show" in first["reason"]
     assert "not asked again" in second["reason"]
+
+
+def test_instance_without_tags_still_answers(ollama: Any) -> None:
+    ollama.tags_broken = True
+    result = _describe("gemma3:12b", s.OllamaSource(s.OllamaClient(url=ollama.url)))
+    assert result["estimated"] is True and result["facts"]["size_bytes"] is None and result["digest"] is None
+
+
+def test_artifact_dir_without_a_store(tmp_path: Path) -> None:
+    result = _describe("llama3.1:8b", s.ArtifactSource(str(tmp_path), {}, s.FactCache(None), 64, 1 << 20))
+    assert result["estimated"] is False
+    assert "no gguf_files entry for the model, and %s holds no Ollama model store" % tmp_path in result["reason"]
