@@ -164,7 +164,7 @@ def _int_field(row: Mapping[str, Any], field: str, where: str, minimum: int = 1,
 
 
 def spec_from_row(row: Mapping[str, Any], where: str) -> ModelSpec:
-    """Validate one catalog row and derive a ModelSpec."""
+    """Validate one catalog row and derive a ModelSpec; the error names every bad field of the row."""
     if not isinstance(row, Mapping):
         raise CapacityInputError(f"{where}: each row must be a mapping, got {type(row).__name__}")
     missing = [f for f in REQUIRED_FIELDS if row.get(f) in (None, "")]
@@ -173,41 +173,51 @@ def spec_from_row(row: Mapping[str, Any], where: str) -> ModelSpec:
     data = {**OPTIONAL_DEFAULTS, **row}
     name = normalise_model_name(str(data["name"]))
     here = f"{where} row {name!r}"
+    bad: list[str] = []
+
+    def field(key: str, maximum: int, minimum: int = 1) -> int:
+        try:
+            return _int_field(data, key, here, minimum, maximum)
+        except CapacityInputError as exc:
+            bad.append(str(exc).removeprefix(f"{here}: "))
+            return max(minimum, 1)
+
     quant = str(data["quantization"]).upper()
     if quant not in QUANT_BASE_TYPE:
-        raise CapacityInputError(
-            f"{here}: unknown quantization {quant!r} (known: {', '.join(sorted(QUANT_BASE_TYPE))})"
-        )
-    head_count = _int_field(data, "head_count", here, maximum=4096)
-    embedding = _int_field(data, "embedding_length", here, maximum=1 << 20)
+        bad.append(f"unknown quantization {quant!r} (known: {', '.join(sorted(QUANT_BASE_TYPE))})")
+        quant = "Q4_K_M"
+    head_count = field("head_count", 4096)
+    embedding = field("embedding_length", 1 << 20)
     default_head = max(embedding // head_count, 1)
-    key_length = default_head if data["key_length"] is None else _int_field(data, "key_length", here, maximum=4096)
-    value_length = (
-        default_head if data["value_length"] is None else _int_field(data, "value_length", here, maximum=4096)
-    )
+    key_length = default_head if data["key_length"] is None else field("key_length", 4096)
+    value_length = default_head if data["value_length"] is None else field("value_length", 4096)
     output_type = str(data["output_type"]).upper()
     token_type = str(data["token_embd_type"] or QUANT_BASE_TYPE[quant]).upper()
     for label, ggml_type in (("output_type", output_type), ("token_embd_type", token_type)):
         if ggml_type not in BITS_PER_WEIGHT:
-            raise CapacityInputError(f"{here}: unknown {label} {ggml_type!r} (known: {', '.join(BITS_PER_WEIGHT)})")
-    context_length = _int_field(data, "context_length", here, maximum=MAX_CONTEXT)
-    default_ctx = data["default_num_ctx"]
-    if default_ctx is not None:
-        default_ctx = _int_field(data, "default_num_ctx", here, maximum=context_length)
-    params = data["parameters"]
+            bad.append(f"unknown {label} {ggml_type!r} (known: {', '.join(BITS_PER_WEIGHT)})")
+    context_length = field("context_length", MAX_CONTEXT)
+    default_ctx = None if data["default_num_ctx"] is None else field("default_num_ctx", context_length)
+    size_bytes = field("size_bytes", 1 << 44)
+    parameters = None if data["parameters"] is None else field("parameters", 10**14)
+    block_count = field("block_count", 4096)
+    head_count_kv = field("head_count_kv", head_count)
+    vocab_size = field("vocab_size", 10_000_000)
+    if bad:
+        raise CapacityInputError(f"{here}: " + "; ".join(bad))
     spec = ModelSpec(
         name=name,
-        size_bytes=_int_field(data, "size_bytes", here, maximum=1 << 44),
+        size_bytes=size_bytes,
         quantization=quant,
-        parameters=None if params is None else _int_field(data, "parameters", here, maximum=10**14),
+        parameters=parameters,
         architecture=str(data["architecture"]).lower(),
-        block_count=_int_field(data, "block_count", here, maximum=4096),
+        block_count=block_count,
         head_count=head_count,
-        head_count_kv=_int_field(data, "head_count_kv", here, maximum=head_count),
+        head_count_kv=head_count_kv,
         key_length=key_length,
         value_length=value_length,
         embedding_length=embedding,
-        vocab_size=_int_field(data, "vocab_size", here, maximum=10_000_000),
+        vocab_size=vocab_size,
         context_length=context_length,
         tied_embeddings=bool(data["tied_embeddings"]),
         output_type=output_type,

@@ -520,8 +520,12 @@ def test_a_catalog_extra_row_makes_a_model_estimated() -> None:
     assert primary["not_estimated"] == [] and primary["hot_set"]["models"] == ["qwen3:8b"]
     assert primary["models"][0]["source"] == "aistack_model_catalog_extra (inventory)"
     # A bad row is an error naming it and the model stays not estimated.
-    plan = bud.build_plan(**_with(models=models, catalog_extra=[{**row, "block_count": "many"}]))
-    assert any(m.startswith("aistack_model_catalog_extra[0] row 'qwen3:8b'") for m in _errors(plan))
+    plan = bud.build_plan(**_with(models=models, catalog_extra=[{**row, "block_count": "many", "head_count_kv": 64}]))
+    # Every bad field of the row in one message.
+    assert (
+        "aistack_model_catalog_extra[0] row 'qwen3:8b': field 'block_count' must be an integer, got 'many'; "
+        "field 'head_count_kv' must be between 1 and 32, got 64"
+    ) in _errors(plan)
     assert plan["models"]["primary"]["not_estimated"][0]["name"] == "qwen3:8b"
 
 
