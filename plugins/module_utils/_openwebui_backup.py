@@ -241,10 +241,10 @@ def load_manifest(client: S3Client, bucket: str, prefix: str, name: str | None) 
             raise BackupError(f"no backup under {client.where(bucket, prefix.strip('/') + '/')}")
         candidates = []
         for candidate in names:
-            _, doc = load_manifest(client, bucket, prefix, candidate)
+            doc = load_manifest(client, bucket, prefix, candidate)[1]
             candidates.append((str(doc.get("created", "")), candidate, doc))
-        _, name, doc = max(candidates)
-        return name, doc
+        newest = max(candidates)
+        return newest[1], newest[2]
     key = f"{backup_prefix(prefix, name)}/manifest.json"
     raw = client.get_object(bucket, key)
     if raw is None:
