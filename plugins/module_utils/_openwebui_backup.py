@@ -241,10 +241,10 @@ def load_manifest(client: S3Client, bucket: str, prefix: str, name: str | None) 
             raise BackupError(f"no backup under {client.where(bucket, prefix.strip('/') + '/')}")
         candidates = []
         for candidate in names:
-            _, doc = load_manifest(client, bucket, prefix, candidate)
+            doc = load_manifest(client, bucket, prefix, candidate)[1]
             candidates.append((str(doc.get("created", "")), candidate, doc))
-        _, name, doc = max(candidates)
-        return name, doc
+        newest = max(candidates)
+        return newest[1], newest[2]
     key = f"{backup_prefix(prefix, name)}/manifest.json"
     raw = client.get_object(bucket, key)
     if raw is None:
@@ -260,8 +260,20 @@ def load_manifest(client: S3Client, bucket: str, prefix: str, name: str | None) 
 
 
 def processes_using(path: str, proc: str = "/proc") -> list[int]:
-    """PIDs of the processes that have ``path`` (or its -wal file) open, as far as /proc shows."""
-    targets = {os.path.realpath(path), os.path.realpath(path + "-wal")}
+    """PIDs of the processes that have ``path`` (or its -wal file) open, as far as /proc shows.
+
+    Open files are compared by device and inode, so a process in a container
+    (which sees the file under another path) is found too.
+    """
+    targets = set()
+    for candidate in (path, path + "-wal"):
+        try:
+            st = os.stat(candidate)
+        except OSError:
+            continue
+        targets.add((st.st_dev, st.st_ino))
+    if not targets:
+        return []
     pids = []
     try:
         entries = os.listdir(proc)
@@ -277,11 +289,12 @@ def processes_using(path: str, proc: str = "/proc") -> list[int]:
             continue
         for fd in fds:
             try:
-                if os.path.realpath(os.path.join(fd_dir, fd)) in targets:
-                    pids.append(int(entry))
-                    break
+                st = os.stat(os.path.join(fd_dir, fd))
             except OSError:
                 continue
+            if (st.st_dev, st.st_ino) in targets:
+                pids.append(int(entry))
+                break
     return sorted(pids)
 
 
@@ -355,14 +368,17 @@ def restore(
             _fetch_verified(client, bucket, f"{base}/files/{entry['path']}", entry, None)
         result["verified"] = True
         return result
-    staging = tempfile.mkdtemp(prefix=".aistack-restore-", dir=data_dir)
+    try:
+        os.makedirs(data_dir, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".aistack-restore-", dir=data_dir)
+    except OSError as exc:
+        raise BackupError(f"cannot create a staging directory in {data_dir}: {exc.strerror or exc}") from None
     try:
         for entry in entries:
             dest = os.path.join(staging, entry["path"])
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             _fetch_verified(client, bucket, f"{base}/files/{entry['path']}", entry, dest)
         result["verified"] = True
-        previous = _swap(staging, data_dir, target_db, db_rel, directories, keep_previous, now())
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise BackupError(
@@ -372,6 +388,16 @@ def restore(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    when = now()
+    try:
+        previous = _swap(staging, data_dir, target_db, db_rel, directories, keep_previous, when)
+    except OSError as exc:
+        aside = os.path.join(data_dir, ".aistack-previous-" + when.strftime("%Y%m%dT%H%M%SZ"))
+        raise BackupError(
+            f"restore of backup {name}: swapping the verified files into {data_dir} failed: "
+            f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''}); the replaced data is in {aside}, "
+            f"the verified backup files in {staging}"
+        ) from None
     shutil.rmtree(staging, ignore_errors=True)
     result["previous"] = previous
     return result

@@ -228,6 +228,11 @@ def main() -> None:
             )
     except ArchiveError as exc:
         module.fail_json(msg=str(exc), requests=client.counts if client else {})
+    except OSError as exc:
+        module.fail_json(
+            msg=f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
+            requests=client.counts if client else {},
+        )
     diff = result.pop("diff")
     if module._diff:
         result["diff"] = diff

@@ -262,6 +262,11 @@ def main() -> None:
             )
     except (BackupError, S3Error) as exc:
         module.fail_json(msg=str(exc), requests=client.counts if client else {})
+    except OSError as exc:
+        module.fail_json(
+            msg=f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
+            requests=client.counts if client else {},
+        )
     diff = result.pop("diff", None)
     if module._diff and diff is not None:
         result["diff"] = diff

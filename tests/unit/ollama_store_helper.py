@@ -55,7 +55,7 @@ def write_model(
     layers_data.append((MEDIA_TEMPLATE, b"{{ .System }}\n{{ .Prompt }}"))
     layers_data.append((MEDIA_PARAMS, json.dumps({"stop": ["<|eot_id|>"]}).encode()))
     layers_data.extend(extra or [])
-    diff_ids = [digest(data) for _, data in layers_data]
+    diff_ids = [digest(data) for _media, data in layers_data]
     config = json.dumps(
         {
             "model_format": "gguf",
@@ -69,7 +69,7 @@ def write_model(
         }
     ).encode()
     blobs = {digest(config): config}
-    for _, data in layers_data:
+    for _media, data in layers_data:
         blobs[digest(data)] = data
     (root / "blobs").mkdir(parents=True, exist_ok=True)
     for dgst, data in blobs.items():

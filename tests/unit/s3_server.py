@@ -107,7 +107,7 @@ class CuttingProxy:
     def _accept(self) -> None:
         while True:
             try:
-                conn, _ = self.listener.accept()
+                conn = self.listener.accept()[0]
             except OSError:
                 return
             if self.cut:
