@@ -21,26 +21,6 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._stack_inputs im
     check_stack,
 )
 
-# The stack variables preflight reads (a role passes the ones the inventory sets).
-STACK_VARIABLES: tuple[str, ...] = (
-    "aistack_domain",
-    "aistack_hostnames",
-    "aistack_ports",
-    "aistack_gpu_acceleration",
-    "aistack_storage_class",
-    "aistack_open_webui_version",
-    "aistack_charts",
-    "aistack_longhorn_data_path",
-    "aistack_allocations",
-    "aistack_standby_allocations",
-    "aistack_volumes",
-    "aistack_disk_reserved_gb",
-    "aistack_ollama_env",
-    "aistack_models",
-    "aistack_model_catalog_extra",
-)
-
-
 def default_supported_os() -> list[dict[str, str]]:
     return [{"distribution": d, "version": v} for d, v, _codename in SUPPORTED_OS]
 

@@ -81,35 +81,32 @@ def check_open_webui_version(problems: Problems, value: Any, where: str = "aista
         )
 
 
-def check_charts(problems: Problems, value: Any, where: str = "aistack_charts") -> None:
-    """Chart sources an inventory pins (``name: {repo, chart, version}`` or ``{file}``).
+def check_chart(problems: Problems, where: str, source: Any) -> None:
+    """One chart source an inventory pins (``{repo, chart, version}`` or ``{file}``).
 
     A version of a chart the collection knows must be one it is tested with; an air-gapped
     ``file`` named ``<chart>-<version>.tgz`` is held to the same rule.
     """
-    table = mapping(problems, value, where, "component -> {repo, chart, version} or {file}")
-    for name, source in (table or {}).items():
-        here = f"{where}.{name}"
-        if not isinstance(source, Mapping):
-            problems.bad(here, source, "a mapping with repo, chart and version, or file")
-            continue
-        chart, version, field = source.get("chart"), source.get("version"), "version"
-        if version is None and isinstance(source.get("file"), str):
-            match = re.match(r"^(.+?)-(v?\d+\.\d+\.\d+)\.tgz$", source["file"])
-            chart, version, field = (match[1], match[2], "file") if match else (None, None, "file")
-        if version is None:
-            continue
-        if not isinstance(version, str):
-            problems.bad(f"{here}.version", version, 'a chart version in quotes, e.g. "1.12.1"')
-            continue
-        known = KNOWN_CHART_VERSIONS.get(str(chart))
-        if known is not None and version not in known:
-            problems.error(
-                "inventory",
-                f"{here}.{field} names {chart} chart version {version}, which this collection is not tested with "
-                f"(known: {', '.join(known)})",
-                f"Set {here}.version to {' or '.join(known)}",
-            )
+    if not isinstance(source, Mapping):
+        problems.bad(where, source, "a mapping with repo, chart and version, or file")
+        return
+    chart, version, field = source.get("chart"), source.get("version"), "version"
+    if version is None and isinstance(source.get("file"), str):
+        match = re.match(r"^(.+?)-(v?\d+\.\d+\.\d+)\.tgz$", source["file"])
+        chart, version, field = (match[1], match[2], "file") if match else (None, None, "file")
+    if version is None:
+        return
+    if not isinstance(version, str):
+        problems.bad(f"{where}.version", version, 'a chart version in quotes, e.g. "1.12.1"')
+        return
+    known = KNOWN_CHART_VERSIONS.get(str(chart))
+    if known is not None and version not in known:
+        problems.error(
+            "inventory",
+            f"{where}.{field} names {chart} chart version {version}, which this collection is not tested with "
+            f"(known: {', '.join(known)})",
+            f"Set {where}.version to {' or '.join(known)}",
+        )
 
 
 def check_ports(problems: Problems, value: Any, where: str = "aistack_ports") -> None:
@@ -182,8 +179,9 @@ def check_stack(stack: Mapping[str, Any], problems: Problems) -> None:
         problems.bad("aistack_storage_class", storage_class, "a Kubernetes name such as longhorn-ssd")
     if stack.get("aistack_open_webui_version") is not None:
         check_open_webui_version(problems, stack["aistack_open_webui_version"])
-    if stack.get("aistack_charts") is not None:
-        check_charts(problems, stack["aistack_charts"])
+    # Chart sources are the chart roles' own variables (longhorn_chart, open_webui_chart, ...).
+    for name in sorted(k for k in stack if k.endswith("_chart")):
+        check_chart(problems, name, stack[name])
     path = stack.get("aistack_longhorn_data_path")
     if path is not None and (not isinstance(path, str) or not path.startswith("/")):
         problems.bad("aistack_longhorn_data_path", path, "an absolute path such as /var/lib/longhorn")

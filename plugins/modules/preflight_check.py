@@ -39,8 +39,8 @@ options:
     description:
       - The stack variables by name, as the inventory sets them; a null value counts as unset.
       - Read are C(aistack_domain), C(aistack_hostnames), C(aistack_ports), C(aistack_gpu_acceleration),
-        C(aistack_storage_class), C(aistack_open_webui_version), C(aistack_charts) (component to
-        C(repo)/C(chart)/C(version) or C(file)), C(aistack_longhorn_data_path), C(aistack_allocations),
+        C(aistack_storage_class), C(aistack_open_webui_version), every chart source C(<role>_chart)
+        (C(repo)/C(chart)/C(version) or C(file)), C(aistack_longhorn_data_path), C(aistack_allocations),
         C(aistack_standby_allocations), C(aistack_volumes), C(aistack_disk_reserved_gb),
         C(aistack_ollama_env), C(aistack_models) and C(aistack_model_catalog_extra).
     type: dict

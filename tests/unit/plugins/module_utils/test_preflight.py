@@ -93,20 +93,20 @@ def test_open_webui_versions(version: Any, accepted: bool) -> None:
 
 def test_chart_versions_the_collection_does_not_know_are_refused() -> None:
     charts = {
-        "open_webui": {"repo": "https://helm.openwebui.com", "chart": "open-webui", "version": "6.18.0"},
-        "open_webui_next": {"repo": "https://helm.openwebui.com", "chart": "open-webui", "version": "16.0.0"},
-        "longhorn": {"file": "longhorn-1.12.1.tgz"},
-        "mine": {"repo": "https://charts.example.com", "chart": "something", "version": "0.1.0"},
+        "open_webui_chart": {"repo": "https://helm.openwebui.com", "chart": "open-webui", "version": "6.18.0"},
+        "open_webui_next_chart": {"repo": "https://helm.openwebui.com", "chart": "open-webui", "version": "16.0.0"},
+        "longhorn_chart": {"file": "longhorn-1.12.1.tgz"},
+        "mine_chart": {"repo": "https://charts.example.com", "chart": "something", "version": "0.1.0"},
     }
-    assert _stack(aistack_charts=charts) == []
-    charts["open_webui"]["version"] = "6.19.0"
-    charts["longhorn"] = {"file": "longhorn-1.11.0.tgz"}
-    messages = _stack(aistack_charts=charts)
+    assert _stack(**charts) == []
+    charts["open_webui_chart"]["version"] = "6.19.0"
+    charts["longhorn_chart"] = {"file": "longhorn-1.11.0.tgz"}
+    messages = _stack(**charts)
     assert messages == [
-        "aistack_charts.open_webui.version names open-webui chart version 6.19.0, which this collection is not "
-        "tested with (known: 6.18.0, 16.0.0)",
-        "aistack_charts.longhorn.file names longhorn chart version 1.11.0, which this collection is not tested "
+        "longhorn_chart.file names longhorn chart version 1.11.0, which this collection is not tested "
         "with (known: 1.12.1)",
+        "open_webui_chart.version names open-webui chart version 6.19.0, which this collection is not "
+        "tested with (known: 6.18.0, 16.0.0)",
     ]
 
 
