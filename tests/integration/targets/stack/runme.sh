@@ -6,8 +6,9 @@
 #      WebUI wired to both and to the tier's real Redis (websocket manager,
 #      app state);
 #   2. the first admin (openwebui_admin), then the collection's content
-#      playbooks - playbooks/webui_settings.yml and playbooks/models.yml - with
-#      the example inventory's stack variables (its model list and settings);
+#      playbooks - playbooks/models.yml and playbooks/webui_settings.yml - with
+#      the example inventory's stack variables (its model list and settings),
+#      first in check mode (changes predicted, nothing pulled or written);
 #   3. the same two playbooks again: the recap must show changed=0, and the
 #      requests the rerun cost are counted on the emulators and in Open WebUI's
 #      access log;
@@ -71,8 +72,16 @@ for version in "${versions[@]}"; do
   standalone="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["stack_standalone_url"])' "$state/vars.yml")"
   log="$state/owui/server.log"
 
-  echo "=== stack $version: first admin, then the content playbooks"
+  echo "=== stack $version: first admin, the content playbooks in check mode, then for real"
   playbook bootstrap.yml
+  posts_before="$(grep -F '"POST /' "$log" | grep -vcF '/auths/signin' || true)"
+  playbook content.yml --check | tee "$state/check.log"
+  posts_after="$(grep -F '"POST /' "$log" | grep -vcF '/auths/signin' || true)"
+  models="$(curl -fsS "$primary/api/tags" | python -c 'import json, sys; print(len(json.load(sys.stdin)["models"]))')"
+  if ! grep -Eq 'stack-host +: .*changed=[1-9]' "$state/check.log" || [ "$posts_after" != "$posts_before" ] || [ "$models" != 0 ]; then
+    echo "check mode: predicted no change, or wrote (Open WebUI POSTs $posts_before -> $posts_after, primary models $models)" >&2
+    exit 1
+  fi
   playbook content.yml | tee "$state/first.log"
   grep -Eq 'stack-host +: .*changed=[1-9]' "$state/first.log" || {
     echo "the first run of the content playbooks changed nothing" >&2
