@@ -55,7 +55,7 @@ def run_once(version: str, work: Path, redis_yaml: str, env: dict[str, str]) -> 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--version", action="append", help="Open WebUI version (repeatable); default 0.6.12, 0.12.4")
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
@@ -72,7 +72,7 @@ def main() -> int:
         try:
             rows = []
             for version in versions:
-                runs = [run_once(version, work, redis_yaml, env) for _ in range(args.repeat)]
+                runs = [run_once(version, work, redis_yaml, env) for _repeat in range(args.repeat)]
                 rows.append((version, runs))
         finally:
             subprocess.run([BASH, str(REDIS), "stop", str(redis_state)], check=False, env=env)  # noqa: S603

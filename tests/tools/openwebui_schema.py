@@ -213,7 +213,7 @@ def load(args: list[str], cache: bool) -> dict[str, dict[str, Any]]:
         for spec in sorted(base.glob("*/openapi.json")):
             pairs.append((spec.parent.name, spec))
     for arg in args:
-        version, _, path = arg.partition("=")
+        version, _sep, path = arg.partition("=")
         if not path:
             raise SystemExit(f"expected VERSION=SPEC.json, got {arg!r}")
         pairs.append((version, Path(path)))
@@ -227,7 +227,7 @@ def load(args: list[str], cache: bool) -> dict[str, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help=f"write {TARGET.relative_to(ROOT)}")
     mode.add_argument("--check", action="store_true", help="exit 1 when the file differs from what would be written")
