@@ -9,8 +9,10 @@ managed key differs, sending the whole object: most Open WebUI update
 endpoints require every field (422) or reset the fields that are missing.
 
 The request shapes depend on the server version, read from ``GET
-/api/version``. A *profile* is a range of releases that share the shapes of
-one reference release whose OpenAPI document is in :mod:`._openwebui_schema`.
+/api/version``. A *profile* is a family of releases that share the shapes of
+one reference release; the families and their shapes are generated data in
+:mod:`._openwebui_schema` (one entry per family, from each release's OpenAPI
+document), so supporting a new release means adding data, not code.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui impor
     OpenWebUIError,
     parse_version,
 )
-from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import BODIES
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import FAMILIES, RELEASES
 
 MASK = "********"
 
@@ -55,6 +57,8 @@ class Profile:
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
     models_fields: tuple[str, ...] = ()
     tool_server_fields: tuple[str, ...] = ()
+    # section -> request body type tree (the flat sections)
+    bodies: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
         low = ".".join(str(p) for p in self.minimum)
@@ -77,50 +81,58 @@ _COMMON_ENDPOINTS = {
     "tool_servers": ("/api/v1/configs/tool_servers", "/api/v1/configs/tool_servers"),
 }
 
-PROFILES: tuple[Profile, ...] = (
-    # 0.6.18 renamed direct connections, 0.6.31-0.6.36 reshaped images and
-    # 0.6.37 renamed the API key settings: 0.6.12's shapes hold up to 0.6.17.
-    Profile(
-        reference="0.6.12",
-        minimum=(0, 6, 12),
-        below=(0, 6, 18),
-        endpoints=dict(_COMMON_ENDPOINTS),
-        aliases={
-            "auth": {
-                "ENABLE_API_KEYS": "ENABLE_API_KEY",
-                "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS": "ENABLE_API_KEY_ENDPOINT_RESTRICTIONS",
-                "API_KEYS_ALLOWED_ENDPOINTS": "API_KEY_ALLOWED_ENDPOINTS",
-            }
-        },
-        models_fields=("DEFAULT_MODELS", "MODEL_ORDER_LIST"),
-        tool_server_fields=("url", "path", "auth_type", "key", "config"),
-    ),
-    Profile(
-        reference="0.12.4",
-        minimum=(0, 12, 0),
-        below=(0, 13, 0),
-        endpoints=dict(_COMMON_ENDPOINTS),
-        aliases={
-            "auth": {
-                "ENABLE_API_KEY": "ENABLE_API_KEYS",
-                "ENABLE_API_KEY_ENDPOINT_RESTRICTIONS": "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS",
-                "API_KEY_ALLOWED_ENDPOINTS": "API_KEYS_ALLOWED_ENDPOINTS",
-            }
-        },
-        models_fields=(
-            "DEFAULT_MODELS",
-            "DEFAULT_PINNED_MODELS",
-            "MODEL_ORDER_LIST",
-            "DEFAULT_MODEL_METADATA",
-            "DEFAULT_MODEL_PARAMS",
-        ),
-        tool_server_fields=("url", "path", "type", "auth_type", "forward_cookies", "headers", "key", "config", "info"),
-    ),
+# 0.6.37 renamed the API key settings; either spelling is accepted and sent
+# under the name the server's release uses.
+_API_KEY_NAMES = (
+    ("ENABLE_API_KEY", "ENABLE_API_KEYS"),
+    ("ENABLE_API_KEY_ENDPOINT_RESTRICTIONS", "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS"),
+    ("API_KEY_ALLOWED_ENDPOINTS", "API_KEYS_ALLOWED_ENDPOINTS"),
 )
+# The order the default-models fields are sent in.
+_MODELS_FIELD_ORDER = (
+    "DEFAULT_MODELS",
+    "DEFAULT_PINNED_MODELS",
+    "MODEL_ORDER_LIST",
+    "DEFAULT_MODEL_METADATA",
+    "DEFAULT_MODEL_PARAMS",
+)
+
+
+def _version(text: str) -> tuple[int, int, int]:
+    return parse_version(text)
+
+
+def build_profile(reference: str, minimum: str, below: str, release: dict[str, Any]) -> Profile:
+    """A Profile from one family's generated shapes."""
+    bodies = release["bodies"]
+    missing = set(release.get("missing") or ())
+    auth = bodies.get("auth") or {}
+    aliases: dict[str, str] = {}
+    for old, new in _API_KEY_NAMES:
+        if new in auth:
+            aliases[old] = new
+        elif old in auth:
+            aliases[new] = old
+    models = bodies.get("models") or {}
+    return Profile(
+        reference=reference,
+        minimum=_version(minimum),
+        below=_version(below),
+        endpoints={k: v for k, v in _COMMON_ENDPOINTS.items() if k not in missing},
+        aliases={"auth": aliases} if aliases else {},
+        models_fields=tuple(f for f in _MODELS_FIELD_ORDER if f in models),
+        tool_server_fields=tuple(bodies.get("tool_server") or ()),
+        bodies={k: v for k, v in bodies.items() if k in FLAT_SECTIONS},
+    )
+
 
 # The order sections are read and written in, and the option names.
 FLAT_SECTIONS = ("auth", "retrieval", "tasks", "permissions", "audio", "images", "code_execution")
 SECTION_ORDER = ("ollama", "openai", "auth", "models", "retrieval", "banners", "tool_servers", *FLAT_SECTIONS[2:])
+
+PROFILES: tuple[Profile, ...] = tuple(
+    build_profile(reference, minimum, below, RELEASES[reference]) for reference, minimum, below in FAMILIES
+)
 
 
 def select_profile(version: str) -> Profile:
@@ -304,6 +316,11 @@ class Plan:
 def validate_only(profile: Profile, settings: dict[str, Any]) -> None:
     """Static checks that need no server state (unknown keys, types), before any request."""
     for section, given in settings.items():
+        if section not in profile.endpoints:
+            raise ConfigError(
+                f"{_public_name(section)}: Open WebUI {profile.reference}-compatible releases have no "
+                "endpoint for this section"
+            )
         if section in FLAT_SECTIONS:
             schema = _flat_schema(profile, section)
             overlay(schema, {}, given, section, profile.aliases.get(section))
@@ -316,7 +333,7 @@ def validate_only(profile: Profile, settings: dict[str, Any]) -> None:
 
 
 def _flat_schema(profile: Profile, section: str) -> dict[str, Any]:
-    schema = BODIES[profile.reference].get(section)
+    schema = profile.bodies.get(section)
     if not isinstance(schema, dict):
         raise ConfigError(f"{section}: not available in Open WebUI {profile.reference}-compatible releases")
     return schema

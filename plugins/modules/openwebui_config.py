@@ -16,9 +16,10 @@ description:
     the module reads the current object, lays the given keys over it and, only when a managed key differs,
     writes the section back whole, because most update endpoints need every field (422) or reset the
     fields left out.
-  - Reads C(GET /api/version) first and uses the request shapes of that release. Releases 0.6.12 to 0.6.17
-    and 0.12.x are supported (tested against 0.6.12 and 0.12.4); any other version fails before a request
-    is written.
+  - Reads C(GET /api/version) first and uses the request shapes of that release's family. The shapes are
+    data generated from the OpenAPI documents of the releases (one entry per family of releases that share
+    them); a version no family covers fails before a request is written, listing the supported ranges.
+    Tested against Open WebUI 0.6.12, 0.11.0 and 0.12.4.
   - Keys of the free-form sections (O(auth), O(retrieval), O(tasks), O(permissions), O(audio), O(images),
     O(code_execution)) are the API's field names in lower case (V(enable_signup), V(file_max_size),
     V(web.enable_web_search)); they are checked against the running release's schema, and an unknown key
@@ -134,7 +135,9 @@ options:
         type: list
         elements: str
       default_pinned_models:
-        description: Models pinned in the sidebar for every user (0.12 only).
+        description:
+          - Models pinned in the sidebar for every user.
+          - Newer releases such as 0.11 and 0.12; refused where the release lacks it.
         type: list
         elements: str
       model_order:
@@ -142,10 +145,14 @@ options:
         type: list
         elements: str
       default_model_params:
-        description: Default parameters of every model (0.12 only).
+        description:
+          - Default parameters of every model.
+          - Newer releases such as 0.11 and 0.12; refused where the release lacks it.
         type: dict
       default_model_metadata:
-        description: Default metadata (capabilities...) of every model (0.12 only).
+        description:
+          - Default metadata (capabilities...) of every model.
+          - Newer releases such as 0.11 and 0.12; refused where the release lacks it.
         type: dict
   retrieval:
     description:
@@ -270,7 +277,7 @@ version:
   type: str
   sample: 0.12.4
 profile:
-  description: The reference release whose request shapes were used.
+  description: The reference release of the family whose request shapes were used.
   returned: always
   type: str
   sample: 0.12.4

@@ -6,8 +6,13 @@
 #   tests/harness/openwebui.sh stop PIDFILE
 #   tests/harness/openwebui.sh restart VERSION PORT DATA_DIR # stop, start, wait
 #   tests/harness/openwebui.sh wait URL [SECONDS]          # until /health answers
-#   tests/harness/openwebui.sh openapi VERSION OUT.json    # dump its OpenAPI document
-#   tests/harness/openwebui.sh schema VERSION=SPEC.json... # print BODIES for _openwebui_schema.py
+#   tests/harness/openwebui.sh openapi VERSION OUT.json    # dump its OpenAPI document (served)
+#   tests/harness/openwebui.sh dump VERSION [BASE]         # OpenAPI document into the cache
+#
+# start/restart pass DATA_DIR/extra.env (KEY=VALUE lines, when present) to the
+# server: how a test starts an instance wired to Redis or to other Ollama URLs.
+# After dump, `python tests/tools/openwebui_schema.py --write --cache` turns
+# the documents into plugins/module_utils/_openwebui_schema.py.
 #
 # Each version lives in its own virtualenv under
 # $AISTACK_CACHE/openwebui/<version>/venv. The stamp file is written only
@@ -28,7 +33,7 @@ OPENWEBUI_HARNESS_VERSION=1
 OPENWEBUI_TORCH="${AISTACK_OPENWEBUI_TORCH:-torch==2.13.0}"
 
 usage() {
-  sed -n '2,11p' "$0" >&2
+  sed -n '2,14p' "$0" >&2
   exit 2
 }
 
@@ -43,11 +48,18 @@ extra_pins() {
 }
 
 install_one() {
-  local version="$1" venv stamp want
+  local version="$1" venv stamp want lock lock_fd
   venv="$(venv_dir "$version")"
   stamp="$venv/.aistack-stamp"
   want="$OPENWEBUI_HARNESS_VERSION $OPENWEBUI_TORCH $(extra_pins "$version")"
+  # One install per version at a time: parallel runs wait instead of
+  # deleting each other's half-built virtualenv.
+  lock="$AISTACK_CACHE/openwebui/$version.lock"
+  mkdir -p "$(dirname "$lock")"
+  exec {lock_fd}>"$lock"
+  flock "$lock_fd"
   if [ -x "$venv/bin/open-webui" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    exec {lock_fd}>&-
     return 0
   fi
   log "openwebui: installing open-webui==$version into $venv (several minutes)"
@@ -60,6 +72,7 @@ install_one() {
   "$venv/bin/pip" install -q "open-webui==$version" $(extra_pins "$version") >&2
   echo "$want" >"$stamp"
   log "openwebui: open-webui==$version installed"
+  exec {lock_fd}>&-
 }
 
 start_one() {
@@ -71,6 +84,11 @@ start_one() {
     (umask 077 && "$AISTACK_PYTHON" -c 'import secrets; print(secrets.token_hex(32))' >"$data/.secret_key")
   fi
   key="$(cat "$data/.secret_key")"
+  # Extra environment for this instance, one KEY=VALUE per line.
+  local -a extra=()
+  if [ -s "$data/extra.env" ]; then
+    mapfile -t extra <"$data/extra.env"
+  fi
   # The environment keeps the server off the network: no model downloads,
   # no telemetry, no embedding model pulled at start, no OpenAI probing.
   # setsid puts the server in its own process group so stop ends its workers too.
@@ -79,7 +97,7 @@ start_one() {
     DATA_DIR="$data" OFFLINE_MODE=true HF_HUB_OFFLINE=1 WEBUI_SECRET_KEY="$key" \
       ANONYMIZED_TELEMETRY=false DO_NOT_TRACK=true SCARF_NO_ANALYTICS=true \
       RAG_EMBEDDING_ENGINE=ollama ENABLE_OPENAI_API=false ENABLE_VERSION_UPDATE_CHECK=false \
-      setsid "$venv/bin/open-webui" serve --host 127.0.0.1 --port "$port" \
+      setsid env "${extra[@]}" "$venv/bin/open-webui" serve --host 127.0.0.1 --port "$port" \
       >>"$data/server.log" 2>&1 </dev/null &
     echo $! >"$data/server.pid"
   )
@@ -127,62 +145,77 @@ dump_openapi() {
   [ -s "$out" ]
 }
 
-# Reduce OpenAPI documents to the request-body type trees of the sections
-# openwebui_config manages (plugins/module_utils/_openwebui_schema.py).
-print_schema() {
-  "$AISTACK_PYTHON" - "$@" <<'PY'
-"""Generate compact request-body type trees from Open WebUI OpenAPI specs."""
-import json, sys, pprint
-
-SECTIONS = {
-    "auth": "/api/v1/auths/admin/config",
-    "retrieval": "/api/v1/retrieval/config/update",
-    "tasks": "/api/v1/tasks/config/update",
-    "permissions": "/api/v1/users/default/permissions",
-    "audio": "/api/v1/audio/config/update",
-    "images": "/api/v1/images/config/update",
-    "code_execution": "/api/v1/configs/code_execution",
-}
-
-def resolve(spec, sc):
-    while "$ref" in sc:
-        sc = spec["components"]["schemas"][sc["$ref"].split("/")[-1]]
-    return sc
-
-def typ(spec, sc):
-    sc = resolve(spec, sc)
-    if "anyOf" in sc:
-        opts = [resolve(spec, o) for o in sc["anyOf"]]
-        nullable = any(o.get("type") == "null" for o in opts)
-        rest = [o for o in opts if o.get("type") != "null"]
-        if len(rest) == 1:
-            t = typ(spec, rest[0])
-            if isinstance(t, str):
-                return t + "?" if nullable and not t.endswith("?") else t
-            return t  # nested object that may be null: keep tree
-        kinds = [typ(spec, o) for o in rest]
-        if all(isinstance(k, str) and k != "any" for k in kinds):
-            return "|".join(k.rstrip("?") for k in kinds) + ("?" if nullable else "")
-        return "any"
-    t = sc.get("type")
-    if t == "object" and "properties" in sc:
-        return {k: typ(spec, v) for k, v in sc["properties"].items()}
-    return {"boolean": "bool", "integer": "int", "number": "float", "string": "str",
-            "array": "list", "object": "dict", None: "any"}.get(t, "any")
-
-out = {}
-for v in sys.argv[1:]:
-    v, path = v.split("=", 1)
-    spec = json.load(open(path))
-    out[v] = {}
-    for name, path in SECTIONS.items():
-        op = spec["paths"].get(path, {}).get("post")
-        if not op:
-            continue
-        sc = op["requestBody"]["content"]["application/json"]["schema"]
-        out[v][name] = typ(spec, sc)
-pprint.pprint(out, width=100, sort_dicts=True)
+# The OpenAPI document of any release without a full install: the release's
+# wheel is unpacked (no dependencies) over the installed virtualenv of BASE,
+# a release with close dependencies, and the document is built by importing
+# the app (what /openapi.json serves with ENV=dev). A release whose code
+# needs a dependency BASE lacks fails to import and is reported, not guessed.
+dump_quick() {
+  local version="$1" base="${2:-}" out dir tmp py
+  out="$AISTACK_CACHE/openwebui/$version/openapi.json"
+  [ -s "$out" ] && return 0
+  if [ -z "$base" ]; then
+    case "$version" in
+      0.6.*) base=0.6.12 ;;
+      0.12.*) base=0.12.4 ;;
+      *) base=0.11.0 ;;
+    esac
+  fi
+  mkdir -p "$(dirname "$out")"
+  if [ -x "$(venv_dir "$version")/bin/open-webui" ]; then
+    dump_openapi "$version" "$out.tmp" && mv "$out.tmp" "$out"
+    return 0
+  fi
+  py="$(venv_dir "$base")/bin/python"
+  [ -x "$py" ] || die "open-webui $base (the base for $version) is not installed"
+  tmp="$(mktemp -d)"
+  dir="$tmp/site"
+  if ! "$(venv_dir "$base")/bin/pip" install -q --no-deps --target "$dir" "open-webui==$version" >&2; then
+    rm -rf "$tmp"
+    die "cannot download open-webui==$version"
+  fi
+  # Requirements of the release that BASE does not have at all (by name).
+  local -a missing=()
+  mapfile -t missing < <("$py" - "$dir" <<'PY'
+import glob, re, sys
+import importlib.metadata as md
+meta = glob.glob(sys.argv[1] + "/open_webui-*.dist-info/METADATA")[0]
+for line in open(meta, encoding="utf-8"):
+    if not line.startswith("Requires-Dist:"):
+        continue
+    req = line.split(":", 1)[1].strip()
+    if ";" in req and "extra" in req.split(";", 1)[1]:
+        continue
+    name = re.split(r"[ <>=!~\[;(]", req, maxsplit=1)[0]
+    try:
+        md.distribution(name)
+    except md.PackageNotFoundError:
+        print(req.split(";")[0].strip())
 PY
+  )
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "openwebui: $version needs what $base lacks: ${missing[*]}"
+    "$(venv_dir "$base")/bin/pip" install -q --no-deps --target "$dir" "${missing[@]}" >&2 || true
+  fi
+  mkdir -p "$tmp/data"
+  if (cd "$tmp/data" && PYTHONPATH="$dir" FRONTEND_BUILD_DIR="$dir/open_webui/frontend" DATA_DIR="$tmp/data" ENV=dev OFFLINE_MODE=true HF_HUB_OFFLINE=1 \
+    WEBUI_SECRET_KEY=dump RAG_EMBEDDING_ENGINE=ollama ENABLE_OPENAI_API=false ANONYMIZED_TELEMETRY=false \
+    timeout 900 "$py" -c '
+import json, os, sys
+from open_webui.main import app
+with open(sys.argv[1], "w") as f:
+    json.dump(app.openapi(), f)
+os._exit(0)
+' "$out.tmp" >"$tmp/log" 2>&1); then
+    mv "$out.tmp" "$out"
+    log "openwebui: dumped the OpenAPI document of $version (code over $base)"
+  else
+    tail -n 5 "$tmp/log" >&2
+    rm -f "$out.tmp"
+    rm -rf "$tmp"
+    die "open-webui $version does not import over $base's dependencies"
+  fi
+  rm -rf "$tmp"
 }
 
 cmd="${1:-}"
@@ -214,9 +247,9 @@ case "$cmd" in
     [ "$#" -eq 2 ] || usage
     dump_openapi "$@"
     ;;
-  schema)
-    [ "$#" -ge 1 ] || usage
-    print_schema "$@"
+  dump)
+    [ "$#" -ge 1 ] && [ "$#" -le 2 ] || usage
+    dump_quick "$@"
     ;;
   venv)
     [ "$#" -eq 1 ] || usage

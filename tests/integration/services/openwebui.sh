@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Real Open WebUI for the integration tier: the user's pinned 0.6.12 and the
-# newest 0.12.x, installed from PyPI into cached virtualenvs (see
-# tests/harness/openwebui.sh) and started offline on loopback, each on a free
-# port with a fresh DATA_DIR.
+# Real Open WebUI for the integration tier: the user's pinned 0.6.12, 0.11.0
+# (what the open-webui chart 16.0.0 deploys) and the newest 0.12.x, installed
+# from PyPI into cached virtualenvs (see tests/harness/openwebui.sh) and
+# started offline on loopback, each on a free port with a fresh DATA_DIR.
 #
-#   openwebui.sh start STATEDIR   install (cached), start both, wait for
+#   openwebui.sh start STATEDIR   install (cached), start them, wait for
 #                                 /health, print YAML for integration_config.yml
 #   openwebui.sh stop STATEDIR    stop them
 #
@@ -19,7 +19,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 harness="$here/../../harness/openwebui.sh"
 # shellcheck source=scripts/lib.sh
 . "$here/../../../scripts/lib.sh"
-read -r -a versions <<<"${AISTACK_OPENWEBUI_VERSIONS:-0.6.12 0.12.4}"
+read -r -a versions <<<"${AISTACK_OPENWEBUI_VERSIONS:-0.6.12 0.11.0 0.12.4}"
 
 free_port() {
   "$AISTACK_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -41,6 +41,10 @@ start() {
     echo "$port" >"$data/port"
     bash "$harness" start "$v" "$port" "$data" >/dev/null
   done
+  # How a target starts instances of its own (the stack target: with Redis
+  # and its own Ollama URLs), and which versions are installed.
+  echo "openwebui_harness: \"env AISTACK_CACHE=$AISTACK_CACHE bash $harness\""
+  echo "openwebui_versions: [$(printf '"%s", ' "${versions[@]}" | sed 's/, $//')]"
   echo "openwebui_admin_email: admin@example.com"
   echo "openwebui_admin_password: \"$password\""
   echo "openwebui_instances:"

@@ -1,7 +1,7 @@
 """An in-memory Open WebUI admin API, served through a patched open_url.
 
 Not a copy of Open WebUI: it keeps one object per section, validates the
-required body fields the real 0.6.12 / 0.12.4 endpoints require (422
+required body fields the real 0.6.12 / 0.11.0 / 0.12.4 endpoints require (422
 otherwise) and records every request, so tests can assert what was written.
 """
 
@@ -50,6 +50,8 @@ _AUTH_12 = {
     "WEBUI_URL": "",
     "JWT_EXPIRES_IN": "4w",
 }
+# 0.11.x: the 0.12 settings without MFA (added in 0.12.0).
+_AUTH_11 = {k: v for k, v in _AUTH_12.items() if k != "ENABLE_MFA"}
 
 
 class FakeResponse:
@@ -73,7 +75,7 @@ class FakeOpenWebUI:
         self.down = False
         self.requests: list[tuple[str, str, Any]] = []
         self.state: dict[str, Any] = {
-            "auth": copy.deepcopy(_AUTH_06 if self.v06 else _AUTH_12),
+            "auth": copy.deepcopy(_AUTH_06 if self.v06 else _AUTH_11 if version.startswith("0.11.") else _AUTH_12),
             "ollama": {
                 "ENABLE_OLLAMA_API": True,
                 "OLLAMA_BASE_URLS": ["http://localhost:11434"],

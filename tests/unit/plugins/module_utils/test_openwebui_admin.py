@@ -18,7 +18,7 @@ def _client(password: str = ADMIN["password"]) -> owui.Client:
     return owui.Client(URL, email=ADMIN["email"], password=password)
 
 
-@pytest.mark.parametrize("version", ["0.6.12", "0.12.4"])
+@pytest.mark.parametrize("version", ["0.6.12", "0.11.0", "0.12.4"])
 def test_fresh_instance_creates_admin_then_verifies(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeOpenWebUI(version, fresh=True)
     monkeypatch.setattr(owui, "open_url", fake)

@@ -7,12 +7,15 @@ the real endpoints are enforced.
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui as owui
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_config as cfg
+from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_schema as schema
 from ansible_collections.aistack.baremetal.tests.unit.plugins.module_utils.openwebui_fake import (
     ADMIN,
     FakeOpenWebUI,
@@ -33,7 +36,7 @@ SETTINGS: dict[str, Any] = {
 }
 
 
-@pytest.fixture(params=["0.6.12", "0.12.4"])
+@pytest.fixture(params=["0.6.12", "0.11.0", "0.12.4"])
 def server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FakeOpenWebUI:
     fake = FakeOpenWebUI(request.param)
     monkeypatch.setattr(owui, "open_url", fake)
@@ -174,15 +177,60 @@ def test_422_names_missing_fields(server: FakeOpenWebUI) -> None:
     assert "HTTP 422: MODEL_ORDER_LIST: Field required" in str(err.value)
 
 
-@pytest.mark.parametrize("version", ["0.5.20", "0.6.11", "0.6.37", "0.11.4", "1.0.0"])
+@pytest.mark.parametrize("version", ["0.5.20", "0.6.11", "0.13.0", "1.0.0"])
 def test_unsupported_versions_fail_clearly(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeOpenWebUI(version)
     monkeypatch.setattr(owui, "open_url", fake)
-    with pytest.raises(
-        cfg.ConfigError, match=rf"Open WebUI {version} is not supported .*>=0.6.12,<0.6.18, >=0.12.0,<0.13.0"
-    ):
+    ranges = ", ".join(p.describe() for p in cfg.PROFILES)
+    with pytest.raises(cfg.ConfigError) as err:
         cfg.apply(client(), SETTINGS, check_mode=False)
+    assert f"Open WebUI {version} is not supported by openwebui_config (supported: {ranges})" in str(err.value)
     assert [p for _method, p, _body in fake.requests] == ["/api/version"]
+
+
+def _releases() -> list[str]:
+    lines = RELEASES_FILE.read_text().splitlines() if RELEASES_FILE.exists() else []
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+RELEASES_FILE = Path(__file__).resolve().parents[3] / "tools" / "openwebui_releases.txt"
+
+
+@pytest.mark.parametrize("version", sorted(schema.DUMPED))
+def test_every_dumped_release_uses_its_own_shapes(version: str) -> None:
+    profile = cfg.select_profile(version)
+    assert profile.reference == schema.DUMPED[version]
+    assert schema.RELEASES[profile.reference] is not None
+
+
+@pytest.mark.parametrize("version", ["0.6.12", "0.11.0", "0.12.4", "0.12.9"])
+def test_tested_and_chart_releases_are_supported(version: str) -> None:
+    # 0.6.12: the design's pin; 0.11.0: what the open-webui chart 16.0.0 deploys; 0.12.x: the newest
+    assert cfg.select_profile(version).minimum <= owui.parse_version(version)
+
+
+def test_releases_between_dumps_of_one_family_are_covered() -> None:
+    known = _releases()
+    for reference, minimum, below in schema.FAMILIES:
+        members = [v for v, ref in schema.DUMPED.items() if ref == reference]
+        last = max(members, key=owui.parse_version)
+        inside = [v for v in known if owui.parse_version(minimum) <= owui.parse_version(v) <= owui.parse_version(last)]
+        for version in inside:
+            assert cfg.select_profile(version).reference == reference
+        assert owui.parse_version(below) > owui.parse_version(last)
+
+
+def test_profiles_do_not_overlap_and_derive_from_data() -> None:
+    ordered = sorted(cfg.PROFILES, key=lambda p: p.minimum)
+    for low, high in itertools.pairwise(ordered):
+        assert low.below <= high.minimum
+    by_ref = {p.reference: p for p in cfg.PROFILES}
+    # 0.6.37 renamed the API key settings: the alias points at the name each family's API uses
+    assert by_ref[schema.DUMPED["0.6.12"]].aliases["auth"]["ENABLE_API_KEYS"] == "ENABLE_API_KEY"
+    assert by_ref[schema.DUMPED["0.12.4"]].aliases["auth"]["ENABLE_API_KEY"] == "ENABLE_API_KEYS"
+    assert by_ref[schema.DUMPED["0.6.12"]].models_fields == ("DEFAULT_MODELS", "MODEL_ORDER_LIST")
+    assert "DEFAULT_PINNED_MODELS" in by_ref[schema.DUMPED["0.12.4"]].models_fields
+    assert set(by_ref[schema.DUMPED["0.6.12"]].tool_server_fields) == {"url", "path", "auth_type", "key", "config"}
 
 
 def test_openai_key_kept_when_not_given(server: FakeOpenWebUI) -> None:

@@ -29,7 +29,7 @@ def run(module: Any, args: dict[str, Any], capsys: pytest.CaptureFixture[str]) -
     return int(exc.value.code or 0), json.loads(out)
 
 
-@pytest.fixture(params=["0.6.12", "0.12.4"])
+@pytest.fixture(params=["0.6.12", "0.11.0", "0.12.4"])
 def server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FakeOpenWebUI:
     fake = FakeOpenWebUI(request.param)
     monkeypatch.setattr(owui, "open_url", fake)
