@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print how long plan mode takes to build every platform manifest per inventory.
 
 Runs ``ansible-playbook playbooks/plan.yml --tags manifests`` (the platform part of

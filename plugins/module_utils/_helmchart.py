@@ -32,9 +32,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
-import yaml
+try:
+    import yaml
+except ImportError:  # PyYAML comes with ansible-core on the controller, where these builders run
+    HAS_YAML = False
+else:
+    HAS_YAML = True
 
 API_VERSION = "helm.cattle.io/v1"
 MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests"
@@ -56,20 +62,24 @@ _DURATION = re.compile(r"^(\d+(h|m|s|ms))+$")
 MANIFEST_HEADER = "# Managed by Ansible (aistack.baremetal). Local edits are overwritten.\n"
 
 
-class _Dumper(yaml.SafeDumper):  # type: ignore[misc]
-    """Safe dumper that writes multi-line strings (valuesContent, configs) as literal blocks."""
+@cache
+def _dumper() -> Any:
+    """A safe dumper that writes multi-line strings (valuesContent, configs) as literal blocks."""
+    if not HAS_YAML:
+        raise ChartError("PyYAML is required to render manifests")
 
+    class Dumper(yaml.SafeDumper):  # type: ignore[misc]
+        pass
 
-def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+    def represent_str(dumper: Any, data: str) -> Any:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
 
-
-_Dumper.add_representer(str, _str_representer)
+    Dumper.add_representer(str, represent_str)
+    return Dumper
 
 
 def _dump(data: Any) -> str:
-    return str(yaml.dump(plain(data), Dumper=_Dumper, default_flow_style=False, sort_keys=True, width=1000))
+    return str(yaml.dump(plain(data), Dumper=_dumper(), default_flow_style=False, sort_keys=True, width=1000))
 
 
 class ChartError(ValueError):
@@ -144,6 +154,11 @@ def source_spec(source: Mapping[str, Any]) -> dict[str, str]:
     if is_airgap(source):
         return {"chart": STATIC_CHARTS_URL + source["file"]}
     return {"repo": source["repo"], "chart": source["chart"], "version": source["version"]}
+
+
+def dump_yaml(data: Any) -> str:
+    """``data`` as YAML text, keys sorted (the form every file here is written in)."""
+    return _dump(data)
 
 
 def values_content(values: Mapping[str, Any]) -> str:

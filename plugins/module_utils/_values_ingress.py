@@ -56,7 +56,8 @@ def values(inputs: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "ports": {"web": {"transport": transport}, "websecure": {"transport": transport}},
             "tlsStore": {"default": {"defaultCertificate": {"secretName": tls_secret}}},
-            "service": {"type": "LoadBalancer"},
+            # The chart's Service is a LoadBalancer already (service.spec.type in current
+            # charts, service.type in older ones): k3s's ServiceLB exposes 80 and 443.
         }
     namespace = check_name(inputs.get("namespace"), f"{PREFIX}namespace")
     return {

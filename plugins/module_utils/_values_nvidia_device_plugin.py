@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
-from ansible_collections.aistack.baremetal.plugins.module_utils._helmchart import ChartError, check_name
+from ansible_collections.aistack.baremetal.plugins.module_utils._helmchart import ChartError, check_name, dump_yaml
 
 PREFIX = "nvidia_device_plugin_"
 RESOURCE = "nvidia.com/gpu"
@@ -62,7 +60,7 @@ def values(inputs: Mapping[str, Any]) -> dict[str, Any]:
         "gfd": {"enabled": False},
         "failOnInitError": True,
         "config": {
-            "map": {CONFIG_NAME: yaml.safe_dump(plugin_config(inputs), sort_keys=True)},
+            "map": {CONFIG_NAME: dump_yaml(plugin_config(inputs))},
             "default": CONFIG_NAME,
         },
     }

@@ -137,7 +137,7 @@ class SchemaRegistry:
         self.schemas.update(_crd_schemas(crds))
 
     def validate(self, obj: Mapping[str, Any]) -> None:
-        group, _, version = obj["apiVersion"].rpartition("/")
+        group, _sep, version = obj["apiVersion"].rpartition("/")
         key = (group, version, obj["kind"])
         if key not in self.schemas:
             pytest.fail(f"no CRD schema for {obj['apiVersion']} {obj['kind']} (known: {sorted(self.schemas)})")

@@ -98,7 +98,8 @@ def test_plain_converts_subclasses() -> None:
     class Tagged(str):
         pass
 
-    assert type(hc.plain({"a": [Tagged("x")]})["a"][0]) is str
+    converted = hc.plain({"a": [Tagged("x")]})["a"][0]
+    assert converted.__class__ is str
     with pytest.raises(hc.ChartError):
         hc.plain({"a": object()})
 

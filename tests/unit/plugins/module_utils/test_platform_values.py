@@ -208,7 +208,7 @@ def test_traefik_timeouts_and_default_certificate() -> None:
         timeouts = values["ports"][entry]["transport"]["respondingTimeouts"]
         assert timeouts == {"readTimeout": "3600s", "idleTimeout": "3600s"}
     assert values["tlsStore"]["default"]["defaultCertificate"]["secretName"] == "aistack-default-tls"
-    assert values["service"]["type"] == "LoadBalancer"
+    assert "service" not in values  # the chart default (LoadBalancer) is kept
     assert ing.class_name(INGRESS) == "traefik"
 
 
