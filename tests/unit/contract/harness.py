@@ -243,7 +243,7 @@ def _reference_schema(archive: Path) -> Any:
     text = _tar_member(archive, "values.schema.json")
     if text:
         return json.loads(text)
-    chart, _, version = archive.name.removesuffix(".tgz").rpartition("-")
+    chart, _sep, version = archive.name.removesuffix(".tgz").rpartition("-")
     reference = shared_dir() / "reference" / "charts" / chart / version / "values.schema.json"
     return json.loads(reference.read_text()) if reference.exists() else None
 
