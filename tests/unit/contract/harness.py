@@ -177,21 +177,27 @@ def validate_builtin(obj: Mapping[str, Any]) -> None:
         pytest.fail(f"{obj['kind']}/{name} is invalid for Kubernetes {kube_minor()}: {exc.message} at {exc.path}")
 
 
-def _tar_member(archive: Path, suffix: str) -> str | None:
+def _tar_member(archive: Path, suffix: str, subchart: str = "") -> str | None:
+    """A file of the chart (or of its vendored ``subchart``) inside the archive."""
+    depth = 1 if not subchart else 3
+    infix = f"/charts/{subchart}/" if subchart else "/"
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
-            if member.name.count("/") == 1 and member.name.endswith("/" + suffix):
+            if member.name.count("/") == depth and member.name.endswith(infix + suffix):
                 handle = tar.extractfile(member)
                 return handle.read().decode() if handle else None
     return None
 
 
 @cache
-def _templates_text(archive: Path) -> str:
+def _templates_text(archive: Path, subchart: str = "") -> str:
     parts = []
+    prefix = f"/charts/{subchart}/templates/" if subchart else "/templates/"
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
-            if "/templates/" in member.name and member.isfile() and "/charts/" not in member.name:
+            inside = member.name.split("/", 1)[-1]
+            own = subchart or "/charts/" not in member.name
+            if ("/" + inside).startswith(prefix) and member.isfile() and own:
                 handle = tar.extractfile(member)
                 if handle:
                     parts.append(io.TextIOWrapper(handle, encoding="utf-8").read())
@@ -220,21 +226,55 @@ def _schema_has(schema: Mapping[str, Any], path: tuple[str, ...], root: Mapping[
         if key in props:
             node = props[key]
             continue
+        patterns = [v for p, v in node.get("patternProperties", {}).items() if re.match(p, key)]
+        if patterns:
+            node = patterns[0]
+            continue
+        if node.get("additionalProperties") is True:
+            return True  # declared free-form (e.g. pass-through configuration)
         if node.get("additionalProperties") is False:
             return False
         return None  # open object: the schema does not decide
     return True
 
 
-def unknown_value_keys(archive: Path, values: Mapping[str, Any]) -> list[str]:
-    """Key paths of ``values`` that the chart neither declares nor reads."""
-    defaults = yaml.safe_load(_tar_member(archive, "values.yaml") or "{}") or {}
-    schema_text = _tar_member(archive, "values.schema.json")
-    schema = json.loads(schema_text) if schema_text else None
-    templates = _templates_text(archive)
+def _reference_schema(archive: Path) -> Any:
+    """The chart's values.schema.json: in the archive, else the reference copy beside the clone."""
+    text = _tar_member(archive, "values.schema.json")
+    if text:
+        return json.loads(text)
+    chart, _sep, version = archive.name.removesuffix(".tgz").rpartition("-")
+    reference = shared_dir() / "reference" / "charts" / chart / version / "values.schema.json"
+    return json.loads(reference.read_text()) if reference.exists() else None
+
+
+def _subcharts(archive: Path) -> set[str]:
+    with tarfile.open(archive) as tar:
+        return {
+            m.name.split("/")[2]
+            for m in tar.getmembers()
+            if m.name.count("/") == 3 and m.name.split("/")[1] == "charts" and m.name.endswith("/values.yaml")
+        }
+
+
+def unknown_value_keys(archive: Path, values: Mapping[str, Any], subchart: str = "") -> list[str]:
+    """Key paths of ``values`` that the chart (or a vendored subchart) neither declares nor reads."""
+    defaults = yaml.safe_load(_tar_member(archive, "values.yaml", subchart) or "{}") or {}
+    schema = None if subchart else _reference_schema(archive)
+    templates = _templates_text(archive, subchart)
+    nested = set() if subchart else _subcharts(archive)
     unknown = []
-    for path, _value in _paths(values):
-        node: Any = defaults
+    for key in sorted(nested & set(values)):
+        if isinstance(values[key], Mapping):
+            # Keys under a subchart's name are that subchart's values (checked against its own values.yaml).
+            for sub in unknown_value_keys(archive, values[key], key):
+                node: Any = defaults.get(key)
+                for part in sub.split("."):
+                    node = node.get(part) if isinstance(node, Mapping) else None
+                if node is None:  # nor set in the parent's values.yaml (e.g. the condition key 'enabled')
+                    unknown.append(f"{key}.{sub}")
+    for path, _value in _paths({k: v for k, v in values.items() if k not in nested}):
+        node = defaults
         declared = True
         free_form = False
         for key in path:
