@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity import TIERS
+from ansible_collections.aistack.baremetal.plugins.module_utils._constants import MODEL_TIERS as TIERS
 
 
 class ModelPlanError(ValueError):

@@ -21,6 +21,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._stack_inputs im
     check_stack,
 )
 
+
 def default_supported_os() -> list[dict[str, str]]:
     return [{"distribution": d, "version": v} for d, v, _codename in SUPPORTED_OS]
 
