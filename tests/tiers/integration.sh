@@ -14,15 +14,17 @@ command -v rsync >/dev/null || ensure_apt rsync
 
 # Playbook tests: pytest files in tests/integration that run the repository's
 # playbooks with ansible-playbook (kept out of the unit tier, which runs no
-# playbook). AISTACK_INTEGRATION_ARGS="playbooks" runs only them; other
-# target names skip them.
+# playbook), and the chart contract tests (tests/integration/contract: plan
+# mode's manifests rendered with the real pinned charts by a real Helm v4).
+# AISTACK_INTEGRATION_ARGS="playbooks" runs only them; other target names skip them.
 args="${AISTACK_INTEGRATION_ARGS:-}"
 playbooks_rc=0
 if [ -z "$args" ] || [ "$args" = playbooks ]; then
-  log "integration: playbook tests (tests/integration/test_*.py)"
+  ensure_helm
+  log "integration: playbook and chart contract tests (tests/integration/test_*.py, tests/integration/contract)"
   (cd "$AISTACK_ROOT/.cache/collections/ansible_collections/aistack/baremetal" \
     && PYTHONPATH="$AISTACK_ROOT/.cache/collections${PYTHONPATH:+:$PYTHONPATH}" \
-      python -m pytest -q -p no:cacheprovider tests/integration/test_*.py) || playbooks_rc=$?
+      python -m pytest -q -p no:cacheprovider tests/integration/test_*.py tests/integration/contract) || playbooks_rc=$?
   [ "$args" = playbooks ] && exit "$playbooks_rc"
 fi
 

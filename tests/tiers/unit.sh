@@ -4,7 +4,6 @@
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 ensure_venv
-ensure_helm
 cd "$AISTACK_ROOT/.cache/collections/ansible_collections/aistack/baremetal"
 export PYTHONPATH="$AISTACK_ROOT/.cache/collections${PYTHONPATH:+:$PYTHONPATH}"
 exec python -m pytest -q -p no:cacheprovider tests/unit

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ansible_collections.aistack.baremetal.tests.unit.contract.harness import (
+from ansible_collections.aistack.baremetal.tests.integration.contract.harness import (
     chart_archive,
     render,
     unknown_value_keys,

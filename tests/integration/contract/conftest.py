@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ansible_collections.aistack.baremetal.tests.unit.contract.harness import ROOT
+from ansible_collections.aistack.baremetal.tests.integration.contract.harness import ROOT
 
 INVENTORIES = ("example", "multinode")
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _values_ingress, _values_object_storage
-from ansible_collections.aistack.baremetal.tests.unit.contract.harness import (
+from ansible_collections.aistack.baremetal.tests.integration.contract.harness import (
     chart_archive,
     is_builtin,
     render,

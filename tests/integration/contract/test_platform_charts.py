@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ansible_collections.aistack.baremetal.tests.unit.contract.harness import (
+from ansible_collections.aistack.baremetal.tests.integration.contract.harness import (
     SchemaRegistry,
     chart_archive,
     chart_crds,
