@@ -24,6 +24,9 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._constants impor
     OPEN_WEBUI_MIN_VERSION,
     OPEN_WEBUI_VERSION_LIMIT,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import (
+    FAMILIES as OPEN_WEBUI_FAMILIES,
+)
 
 # RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens, 1-63 each, 253 in all.
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -62,6 +65,19 @@ def check_dns_name(problems: Problems, value: Any, where: str) -> None:
         )
 
 
+def _release(text: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(part) for part in text.split("."))
+    return major, minor, patch
+
+
+def _family_text(low: tuple[int, int, int], below: tuple[int, int, int]) -> str:
+    """0.6.12 (one release), 0.10.2-0.10.x (to the next minor), 0.12.1-0.12.2 (a patch range)."""
+    if below[:2] == low[:2]:
+        last = (below[0], below[1], below[2] - 1)
+        return _version_text(low) if last == low else f"{_version_text(low)}-{_version_text(last)}"
+    return f"{_version_text(low)}-{low[0]}.{low[1]}.x"
+
+
 def check_open_webui_version(problems: Problems, value: Any, where: str = "aistack_open_webui_version") -> None:
     """Open WebUI releases the collection supports: 0.6.12 to every 0.12.x."""
     supported = f"a release from {_version_text(OPEN_WEBUI_MIN_VERSION)} to 0.{OPEN_WEBUI_VERSION_LIMIT[1] - 1}.x"
@@ -78,6 +94,16 @@ def check_open_webui_version(problems: Problems, value: Any, where: str = "aista
             "inventory",
             f"{where} is {text}, an Open WebUI release this collection does not support ({supported})",
             f"Set {where} to {supported}",
+        )
+        return
+    # openwebui_config needs the request shapes of the release's family (generated data).
+    families = [(_release(low), _release(below)) for _reference, low, below in OPEN_WEBUI_FAMILIES]
+    if not any(low <= release < below for low, below in families):
+        carried = ", ".join(_family_text(low, below) for low, below in families)
+        problems.error(
+            "inventory",
+            f"{where} is {text}: openwebui_config carries no request shapes for this release (it has: {carried})",
+            f"Set {where} to a release it has shapes for, or add that release's shapes (docs/openwebui_config.md)",
         )
 
 

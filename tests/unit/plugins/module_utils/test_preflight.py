@@ -68,8 +68,7 @@ def test_hostnames_and_domain_are_dns_names() -> None:
     ("version", "accepted"),
     [
         ("0.6.12", True),
-        ("0.6.40", True),
-        ("0.7.0", True),
+        ("0.10.0", True),
         ("0.11.0", True),
         ("0.12.4", True),
         ("0.12.99", True),
@@ -89,6 +88,15 @@ def test_open_webui_versions(version: Any, accepted: bool) -> None:
     if not accepted:
         assert messages[0].startswith("aistack_open_webui_version is")
         assert "0.6.12 to 0.12.x" in messages[0]
+
+
+@pytest.mark.parametrize("version", ["0.6.13", "0.7.0", "0.9.5", "0.10.1", "0.11.2"])
+def test_open_webui_versions_without_request_shapes(version: str) -> None:
+    # In the supported range, but openwebui_config has no shapes for them: refused in preflight too.
+    messages = _stack(aistack_open_webui_version=version)
+    assert len(messages) == 1, messages
+    assert "openwebui_config carries no request shapes for this release" in messages[0], messages
+    assert "0.6.12, 0.10.0" in messages[0], messages
 
 
 def test_chart_versions_the_collection_does_not_know_are_refused() -> None:
