@@ -2,21 +2,35 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Capacity planner, the estimator: what Ollama allocates for one model.
 
-The memory model follows Ollama's own pre-load estimator, the one that decided
-GPU layer counts and produced ``ollama ps`` SIZE / size_vram up to v0.12.10:
+Two methods, chosen per model by :func:`method_for` from the Ollama version the
+inventory pins and the model's architecture:
 
-- ``llm/memory.go`` ``EstimateGPULayers`` (layer placement, GPU minimum memory,
-  the one-layer buffer, full vs partial graph) -- ollama/ollama v0.12.10;
-- ``fs/ggml/ggml.go`` ``GraphSize`` (KV cache per layer and compute graph per
-  architecture) -- ollama/ollama v0.12.10, lines 648-960;
-- ``ml/device.go`` (MinimumMemory 457 MiB for CUDA/ROCm) -- same version;
-- ``server/routes.go`` (default num_ctx by VRAM tier) -- v0.15.5 and later;
-- ``envconfig/config.go`` (OLLAMA_* parsing and defaults) -- v0.33.0-rc2.
+``estimator``
+    Ollama's own pre-load estimate, the one that decided GPU layer counts and
+    produced ``ollama ps`` SIZE / size_vram for the llama.cpp runner up to
+    Ollama 0.12.10 (and for every model before 0.11.11): every GPU that gets
+    layers holds a minimum reserve of 457 MiB plus one spare layer (the first
+    block, ``blk.0``, with its KV cache); layers go from the last to the first
+    while they fit beside the larger compute graph; the output layer (with a
+    vision projector's weights and graph) goes last; the full graph is charged
+    only when every layer fits. KV cache and compute graph follow Ollama's
+    per-architecture graph sizes: llama, qwen2 and the gemma family have their
+    own formulas, other architectures the GQA-ratio fallback; gemma3 and
+    gpt-oss bound the KV cache of their sliding-window layers by the window.
+``allocations``
+    The newer engine (the "ollama engine" runner that gemma3, gpt-oss, qwen3,
+    llama4, mistral3 and the vision models need) measures real allocations
+    from Ollama 0.11.11 on instead of estimating: weights as they are, the KV
+    cache at ggml's real element sizes with windowed layers holding the window
+    per slot plus one batch (padded to 256 cells), the compute graph of the
+    batch's logits, no spare layer. The pre-0.11.11 formula overestimates these
+    models, by up to 2.5x at long contexts.
 
-The code here is written from those descriptions; nothing is copied. Later
-Ollama versions measure real allocations instead, and their figures stay within
-a few percent of this estimate for dense GGUF models (see docs/capacity.md).
-All ``*_gb`` inputs are binary gigabytes (GiB, Kubernetes ``Gi``).
+The formulas are written from Ollama's Go sources (llm/memory.go, the
+``GraphSize`` and ``VisionGraphSize`` functions of fs/ggml/ggml.go, kvcache/
+causal.go and llm/server.go of the ollama/ollama project, v0.11.11 to v0.12.11);
+nothing is copied. docs/capacity.md explains each step with its figures. All
+``*_gb`` inputs are binary gigabytes (GiB, Kubernetes ``Gi``).
 """
 
 from __future__ import annotations
@@ -44,6 +58,7 @@ BITS_PER_WEIGHT: dict[str, float] = {
     "Q4_1": 5.0,
     "Q3_K": 3.4375,
     "Q2_K": 2.625,
+    "MXFP4": 4.25,
 }
 
 # Base tensor type of each file quantisation (llama.cpp llama_model_quantize recipes).
@@ -65,11 +80,40 @@ QUANT_BASE_TYPE: dict[str, str] = {
     "Q3_K_L": "Q3_K",
     "Q3_K_S": "Q3_K",
     "Q2_K": "Q2_K",
+    "MXFP4": "MXFP4",
 }
 
 # kvCacheBytesPerElement in fs/ggml/ggml.go (v0.12.10): the estimator's figures,
 # not ggml's real block sizes (q8_0 is 34/32, q4_0 18/32 bytes per element).
 KV_BYTES_PER_ELEMENT: dict[str, float] = {"f16": 2.0, "q8_0": 1.0, "q4_0": 0.5}
+# What ggml really stores per element (q8_0: 34 bytes per block of 32; q4_0: 18).
+KV_BYTES_REAL: dict[str, float] = {"f16": 2.0, "q8_0": 34 / 32, "q4_0": 18 / 32}
+# The newer engine pads its KV cache to this many cells (flash attention on).
+KV_CACHE_PADDING = 256
+# Ollama reserves a fixed 4096 tokens per slot for gpt-oss's windowed layers
+# (its window is 128) in both the estimate and the newer engine's cache.
+GPT_OSS_WINDOW_MEMORY = 4096
+
+# Architectures the newer engine runs (Ollama's OllamaEngineRequired list, 0.11.11 to 0.12.10).
+OLLAMA_ENGINE_ARCHS: frozenset[str] = frozenset(
+    (
+        "gemma3",
+        "gemma3n",
+        "gptoss",
+        "gpt-oss",
+        "llama4",
+        "mistral3",
+        "mllama",
+        "qwen25vl",
+        "qwen3",
+        "qwen3moe",
+        "qwen3vl",
+        "qwen3vlmoe",
+    )
+)
+# First Ollama release whose newer-engine models are placed by measured allocations.
+ALLOCATIONS_SINCE: tuple[int, int, int] = (0, 11, 11)
+METHODS = ("estimator", "allocations")
 
 # ml/device.go (v0.12.10): memory a CUDA/ROCm device keeps for itself.
 GPU_MINIMUM_MEMORY = 457 * MIB
@@ -104,6 +148,19 @@ class ModelSpec:
     digest: str | None
     source: str
     unverified: tuple[str, ...]
+    # Sliding-window attention: the window (tokens) and, per block, whether it is windowed.
+    sliding_window: int = 0
+    swa_layers: tuple[bool, ...] = ()
+    # A vision projector in the same file: its weights and the compute graph of one image.
+    projector_bytes: int = 0
+    projector_graph_bytes: int = 0
+    # Mixture of experts: leading dense blocks and the FFN shapes that size each kind of block.
+    leading_dense_block_count: int = 0
+    expert_count: int = 0
+    expert_used_count: int = 0
+    expert_shared_count: int = 0
+    feed_forward_length: int = 0
+    expert_feed_forward_length: int = 0
 
     def _tensor_bytes(self, ggml_type: str, elements: int) -> int:
         return int(elements * BITS_PER_WEIGHT[ggml_type] / 8)
@@ -124,7 +181,13 @@ class ModelSpec:
     @property
     def repeating_bytes(self) -> int:
         """All ``blk.N`` tensors: the file minus the embeddings, output and metadata."""
-        rest = self.size_bytes - self.output_bytes - self.token_embd_bytes - METADATA_BYTES_PER_TOKEN * self.vocab_size
+        rest = (
+            self.size_bytes
+            - self.output_bytes
+            - self.token_embd_bytes
+            - self.projector_bytes
+            - METADATA_BYTES_PER_TOKEN * self.vocab_size
+        )
         return max(rest, 0)
 
     @property
@@ -132,10 +195,66 @@ class ModelSpec:
         """Average ``blk.N`` size (Q4_K_M mixes Q4_K and Q6_K layers; the mean is within 1 %)."""
         return self.repeating_bytes // self.block_count
 
+    @property
+    def is_moe(self) -> bool:
+        return self.expert_count > 1
+
+    def block_sizes(self) -> tuple[int, ...]:
+        """Bytes of each ``blk.N``: equal, except a MoE's leading dense blocks, which are smaller.
+
+        With leading dense blocks and the FFN shapes known, the file's block bytes are
+        shared out in proportion to each kind's parameter count: attention (Q, K, V and
+        output projections) plus a dense FFN (3 x E x FF) or the experts' FFNs
+        (3 x E x FF_expert per routed and shared expert, and the router).
+        """
+        dense = min(self.leading_dense_block_count, self.block_count)
+        if not (self.is_moe and dense and self.feed_forward_length and self.expert_feed_forward_length):
+            return (self.layer_bytes,) * self.block_count
+        e = self.embedding_length
+        attention = e * (self.head_count * self.key_length + self.head_count_kv * (self.key_length + self.value_length))
+        attention += self.head_count * self.value_length * e
+        dense_params = attention + 3 * e * self.feed_forward_length
+        experts = self.expert_count + self.expert_shared_count
+        moe_params = attention + 3 * e * self.expert_feed_forward_length * experts + e * self.expert_count
+        total = dense * dense_params + (self.block_count - dense) * moe_params
+        dense_bytes = self.repeating_bytes * dense_params // total
+        moe_bytes = self.repeating_bytes * moe_params // total
+        return (dense_bytes,) * dense + (moe_bytes,) * (self.block_count - dense)
+
+    def windowed(self, block: int) -> bool:
+        """Whether block ``block`` attends through the sliding window."""
+        if not self.sliding_window:
+            return False
+        if self.swa_layers:
+            return self.swa_layers[block]
+        return False
+
     def kv_bytes_per_token(self, cache_type: str = "f16") -> float:
         """K and V for one token over all layers."""
         per_layer = (self.key_length + self.value_length) * self.head_count_kv * KV_BYTES_PER_ELEMENT[cache_type]
         return per_layer * self.block_count
+
+
+def parse_version(text: str | None) -> tuple[int, int, int] | None:
+    """``0.12.10`` / ``v0.12.10-rc1`` as a tuple; None when absent or not a version."""
+    if not text:
+        return None
+    core = str(text).strip().lstrip("v").split("-", 1)[0].split("+", 1)[0]
+    parts = core.split(".")
+    if len(parts) < 2 or not all(p.isdigit() for p in parts[:3]):
+        return None
+    numbers = [int(p) for p in parts[:3]] + [0] * (3 - len(parts[:3]))
+    return numbers[0], numbers[1], numbers[2]
+
+
+def method_for(spec: ModelSpec, ollama_version: tuple[int, int, int] | None) -> str:
+    """``allocations`` for a newer-engine architecture on Ollama 0.11.11 or later, else ``estimator``.
+
+    An unknown version keeps the estimator, which never plans less than Ollama needs.
+    """
+    if ollama_version is not None and ollama_version >= ALLOCATIONS_SINCE and spec.architecture in OLLAMA_ENGINE_ARCHS:
+        return "allocations"
+    return "estimator"
 
 
 def default_num_ctx(total_vram_bytes: int) -> int:
@@ -153,20 +272,21 @@ def default_num_ctx(total_vram_bytes: int) -> int:
 
 
 def graph_size(spec: ModelSpec, ctx_total: int, batch: int, kv_total: int) -> tuple[int, int]:
-    """Compute-graph bytes (partial offload, full offload); fs/ggml/ggml.go GraphSize, v0.12.10.
+    """Compute-graph bytes (partial offload, full offload) as Ollama's estimator sizes them.
 
-    These are the non-flash-attention figures Ollama's estimator used whatever
-    OLLAMA_FLASH_ATTENTION said.
+    These are the non-flash-attention figures the estimator used whatever
+    OLLAMA_FLASH_ATTENTION said (gpt-oss excepted, which has none below).
     """
     e = spec.embedding_length
     h = spec.head_count
     v = spec.vocab_size
+    k = spec.key_length
     if spec.architecture in ("llama", "llama4"):
         full = max(4 * batch * (1 + 4 * e + ctx_total * (1 + h)), 4 * batch * (e + v))
         partial = 4 * batch * e + max(
             4 * batch * (1 + e + max(ctx_total, e))
             + e * e * 9 // 16
-            + 4 * ctx_total * (batch * h + spec.key_length * spec.head_count_kv),
+            + 4 * ctx_total * (batch * h + k * spec.head_count_kv),
             4 * batch * (e + v) + e * v * 105 // 128,
         )
         return partial, full
@@ -177,9 +297,53 @@ def graph_size(spec: ModelSpec, ctx_total: int, batch: int, kv_total: int) -> tu
             4 * (batch * (1 + 2 * e + ctx_total * (1 + h)) + e * (1 + ctx_total)),
         )
         return partial, full
-    # llm/memory.go fallback for architectures GraphSize does not know: GQA ratio x KV / 6.
-    partial = (h // max(spec.head_count_kv, 1)) * kv_total // 6
+    if spec.architecture in ("gemma", "gemma2", "gemma3", "gemma3n"):
+        # The gemma family: the logits of one batch, or the attention scores over the context.
+        full = max(4 * batch * (e + v), 4 * batch * (2 + ctx_total + ctx_total * h + 2 * e + 2 * k * h))
+        partial = max(
+            4 * e * batch + e * v * 105 // 128 + 4 * v * batch,
+            4 * batch * (2 * e + 1 + 2 * k * h + ctx_total + ctx_total * h)
+            + 4 * k * ctx_total * 8
+            + e * k * h * 9 // 16,
+        )
+        if spec.architecture == "gemma3n":
+            return 4 * partial, 4 * full
+        return partial, full
+    # Fallback for architectures without a formula: GQA ratio x KV / 6 (gpt-oss twice that).
+    ratio = h // max(spec.head_count_kv, 1)
+    if spec.architecture in ("gpt-oss", "gptoss"):
+        ratio *= 2
+    partial = ratio * kv_total // 6
     return partial, partial
+
+
+def kv_layers(spec: ModelSpec, ctx: int, num_parallel: int, batch: int, kv_cache_type: str, method: str) -> list[int]:
+    """KV-cache bytes of each block.
+
+    A full-attention block holds ``num_ctx x num_parallel`` tokens. A windowed
+    block holds ``window x num_parallel + batch`` tokens, never more than the
+    full context: the estimator bounds only gemma3 and gpt-oss this way (gemma2
+    and other windowed models are charged the full context), the newer engine
+    every windowed block, with its cache padded to 256 cells and ggml's real
+    element sizes.
+    """
+    allocations = method == "allocations"
+    element = (KV_BYTES_REAL if allocations else KV_BYTES_PER_ELEMENT)[kv_cache_type]
+    per_token = (spec.key_length + spec.value_length) * spec.head_count_kv * element
+    full_tokens = ctx * num_parallel
+    gpt_oss = spec.architecture in ("gpt-oss", "gptoss")
+    window = GPT_OSS_WINDOW_MEMORY if gpt_oss else spec.sliding_window
+    bounded = allocations or spec.architecture in ("gemma3", "gpt-oss", "gptoss")
+    result = []
+    for block in range(spec.block_count):
+        tokens = full_tokens
+        if bounded and spec.windowed(block) and window:
+            windowed = window * num_parallel + batch
+            tokens = windowed if not allocations or windowed < full_tokens else full_tokens
+        if allocations:
+            tokens = -(-tokens // KV_CACHE_PADDING) * KV_CACHE_PADDING
+        result.append(int(tokens * per_token))
+    return result
 
 
 @dataclass(frozen=True)
@@ -203,6 +367,8 @@ class Estimate:
     gpu_layers: int
     layers_total: int
     gpu_allocations: tuple[int, ...] = ()
+    method: str = "estimator"
+    projector: int = 0
 
     @property
     def fits_vram(self) -> bool:
@@ -238,6 +404,8 @@ class Estimate:
             "layers_total": self.layers_total,
             "fits_vram": self.fits_vram,
             "processor": self.processor,
+            "method": self.method,
+            "projector": self.projector,
         }
 
 
@@ -249,50 +417,59 @@ def estimate(
     gpu_free: Sequence[int] = (),
     gpu_overhead: int = 0,
     minimum_memory: int = GPU_MINIMUM_MEMORY,
+    method: str = "estimator",
 ) -> Estimate:
     """Place one model's layers on the GPUs in ``gpu_free`` (free bytes each), the rest in RAM.
 
-    Mirrors llm/memory.go EstimateGPULayers (v0.12.10): every GPU that gets
-    layers holds MinimumMemory plus one spare layer; layers go from the last to
-    the first while ``free > overhead + used + graph + layer``; the output layer
-    goes last; the full graph is charged only when every layer fits. On CPU
-    only, the total is weights, KV, the full graph and the spare layer.
+    ``estimator``: every GPU that gets layers holds ``minimum_memory`` plus one
+    spare layer (``blk.0`` with its KV cache: for a MoE with leading dense blocks
+    that is a dense block, smaller than an expert block); blocks go from the
+    last to the first while ``free > overhead + used + graph + block``; the
+    output layer (with a vision projector's weights and graph) goes last; the
+    full graph is charged only when every layer fits. On CPU only, the total is
+    weights, KV, the full graph and the spare layer.
+
+    ``allocations``: the same placement without the spare layer; the graph is
+    the logits of one batch (or the projector's image graph when larger).
     """
+    allocations = method == "allocations"
     ctx = min(num_ctx, spec.context_length)
     ctx_total = ctx * num_parallel  # "context *= numParallel" in GraphSize
     batch = min(ctx, DEFAULT_NUM_BATCH)
-    kv_layer = int(
-        ctx_total * (spec.key_length + spec.value_length) * spec.head_count_kv * KV_BYTES_PER_ELEMENT[kv_cache_type]
-    )
-    kv_total = kv_layer * spec.block_count
-    graph_partial, graph_full = graph_size(spec, ctx_total, batch, kv_total)
+    kv = kv_layers(spec, ctx, num_parallel, batch, kv_cache_type, method)
+    kv_total = sum(kv)
+    if allocations:
+        logits = 4 * batch * (spec.embedding_length + spec.vocab_size)
+        graph_partial = graph_full = max(logits, spec.projector_graph_bytes)
+    else:
+        graph_partial, graph_full = graph_size(spec, ctx_total, batch, kv_total)
     if len(gpu_free) > 1:
         graph_full = graph_partial  # multi-GPU always uses the partial graph
     graph_max = max(graph_partial, graph_full)
-    layer = spec.layer_bytes
-    buffer_layer = layer + kv_layer
-    output = spec.output_bytes
-    weights = spec.repeating_bytes + output
+    blocks = spec.block_sizes()
+    buffer_layer = 0 if allocations else blocks[0] + kv[0]
+    last = spec.output_bytes + spec.projector_bytes + (0 if allocations else spec.projector_graph_bytes)
+    weights = spec.repeating_bytes + spec.output_bytes + spec.projector_bytes
     layers_total = spec.block_count + 1
 
-    allocations = [0] * len(gpu_free)
+    allocations_by_gpu = [0] * len(gpu_free)
     counts = [0] * len(gpu_free)
     with_space: list[int] = []
     for index, free in enumerate(gpu_free):
-        if free < gpu_overhead + graph_max + minimum_memory + 2 * buffer_layer:
+        if free < gpu_overhead + graph_max + minimum_memory + 2 * max(buffer_layer, blocks[0] + kv[0]):
             continue
         with_space.append(index)
-        allocations[index] += minimum_memory + buffer_layer
+        allocations_by_gpu[index] += minimum_memory + buffer_layer
 
     overflow = 0
     placed = 0
     for block in range(spec.block_count - 1, -1, -1):
-        size = layer + kv_layer
+        size = blocks[block] + kv[block]
         slots = len(with_space)
         while slots > 0:
             gpu = with_space[block % slots]
-            if gpu_free[gpu] > gpu_overhead + allocations[gpu] + graph_max + size:
-                allocations[gpu] += size
+            if gpu_free[gpu] > gpu_overhead + allocations_by_gpu[gpu] + graph_max + size:
+                allocations_by_gpu[gpu] += size
                 counts[gpu] += 1
                 placed += 1
                 break
@@ -303,29 +480,34 @@ def estimate(
     fully = placed >= spec.block_count
     for slots in range(len(with_space), 0, -1):
         gpu = with_space[placed % slots]
-        if gpu_free[gpu] > gpu_overhead + allocations[gpu] + graph_max + output:
-            allocations[gpu] += output
+        if gpu_free[gpu] > gpu_overhead + allocations_by_gpu[gpu] + graph_max + last:
+            allocations_by_gpu[gpu] += last
             counts[gpu] += 1
             placed += 1
             break
     if placed < layers_total:
         fully = False
-        overflow += output
+        overflow += last
     graph = graph_full if fully else graph_partial
     for gpu, count in enumerate(counts):
         if count > 0:
-            allocations[gpu] += graph
+            allocations_by_gpu[gpu] += graph
+    if allocations:
+        # What the model holds: the minimum reserve stays free on the GPU but is not the model's.
+        for gpu, count in enumerate(counts):
+            if count > 0:
+                allocations_by_gpu[gpu] -= minimum_memory
     if placed == 0:
         # CPU only (or no layer fits): Ollama runs the same estimate against system memory, a
-        # "device" without MinimumMemory, so the spare layer and the full graph stay (an
+        # "device" without the minimum reserve, so the spare layer and the full graph stay (an
         # "offload library=cpu" log line: required.full = weights + KV + graph.full + one layer).
         vram = 0
         graph = graph_full
         overhead = buffer_layer
-        total = buffer_layer + spec.repeating_bytes + kv_total + output + graph_full
+        total = buffer_layer + weights + kv_total + graph_full + (0 if allocations else spec.projector_graph_bytes)
     else:
-        vram = sum(allocations[g] for g, c in enumerate(counts) if c > 0)
-        overhead = sum(minimum_memory + buffer_layer for c in counts if c > 0)
+        vram = sum(allocations_by_gpu[g] for g, c in enumerate(counts) if c > 0)
+        overhead = sum((0 if allocations else minimum_memory) + buffer_layer for c in counts if c > 0)
         total = vram + overflow
     return Estimate(
         name=spec.name,
@@ -344,5 +526,9 @@ def estimate(
         ram_used=total - vram,
         gpu_layers=placed,
         layers_total=layers_total,
-        gpu_allocations=tuple(a if c > 0 else 0 for a, c in zip(allocations, counts, strict=True)) if placed else (),
+        gpu_allocations=tuple(a if c > 0 else 0 for a, c in zip(allocations_by_gpu, counts, strict=True))
+        if placed
+        else (),
+        method=method,
+        projector=spec.projector_bytes + (0 if allocations else spec.projector_graph_bytes),
     )

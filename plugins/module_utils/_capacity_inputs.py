@@ -24,6 +24,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estima
     ModelSpec,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._constants import MODEL_TIERS
+from ansible_collections.aistack.baremetal.plugins.module_utils._model_arch import SWA_PERIOD_BY_ARCH
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import (
     CATALOG,
     OPTIONAL_DEFAULTS,
@@ -203,6 +204,33 @@ def spec_from_row(row: Mapping[str, Any], where: str) -> ModelSpec:
     block_count = field("block_count", 4096)
     head_count_kv = field("head_count_kv", head_count)
     vocab_size = field("vocab_size", 10_000_000)
+    architecture = str(data["architecture"]).lower()
+    sliding_window = field("sliding_window", MAX_CONTEXT, 0) if data["sliding_window"] else 0
+    swa_layers: tuple[bool, ...] = ()
+    layers = data["sliding_window_layers"]
+    if sliding_window and layers is not None:
+        if not isinstance(layers, Sequence) or isinstance(layers, (str, bytes)) or len(layers) != block_count:
+            bad.append(f"field 'sliding_window_layers' must be a list of {block_count} booleans (one per block)")
+        else:
+            swa_layers = tuple(bool(item) for item in layers)
+    elif sliding_window and architecture in SWA_PERIOD_BY_ARCH:
+        period = SWA_PERIOD_BY_ARCH[architecture]
+        swa_layers = tuple(block % period < period - 1 for block in range(block_count))
+    elif sliding_window:
+        swa_layers = (True,) * block_count
+    moe = {
+        key: field(key, maximum, 0) if data[key] else 0
+        for key, maximum in (
+            ("projector_bytes", 1 << 40),
+            ("projector_graph_bytes", 1 << 40),
+            ("expert_count", 4096),
+            ("expert_used_count", 4096),
+            ("expert_shared_count", 4096),
+            ("leading_dense_block_count", block_count),
+            ("feed_forward_length", 1 << 24),
+            ("expert_feed_forward_length", 1 << 24),
+        )
+    }
     if bad:
         raise CapacityInputError(f"{here}: " + "; ".join(bad))
     spec = ModelSpec(
@@ -210,7 +238,7 @@ def spec_from_row(row: Mapping[str, Any], where: str) -> ModelSpec:
         size_bytes=size_bytes,
         quantization=quant,
         parameters=parameters,
-        architecture=str(data["architecture"]).lower(),
+        architecture=architecture,
         block_count=block_count,
         head_count=head_count,
         head_count_kv=head_count_kv,
@@ -226,6 +254,9 @@ def spec_from_row(row: Mapping[str, Any], where: str) -> ModelSpec:
         digest=None if data["digest"] is None else str(data["digest"]),
         source=str(data["source"]),
         unverified=tuple(str(u) for u in data["unverified"] or ()),
+        sliding_window=sliding_window,
+        swa_layers=swa_layers,
+        **moe,
     )
     if spec.repeating_bytes <= 0:
         raise CapacityInputError(

@@ -60,6 +60,22 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "digest": None,
     "source": "aistack_model_catalog_extra (inventory)",
     "unverified": [],
+    # Sliding-window attention: the window in tokens (0: none) and, optionally, one
+    # boolean per block (true: windowed); without it the architecture's known
+    # pattern applies (gemma2 every other block, gemma3 five of six, gpt-oss even blocks).
+    "sliding_window": 0,
+    "sliding_window_layers": None,
+    # A vision projector: its weights (in the file or a separate layer) and the
+    # compute graph of one image.
+    "projector_bytes": 0,
+    "projector_graph_bytes": 0,
+    # Mixture of experts (0: dense model).
+    "expert_count": 0,
+    "expert_used_count": 0,
+    "expert_shared_count": 0,
+    "leading_dense_block_count": 0,
+    "feed_forward_length": 0,
+    "expert_feed_forward_length": 0,
 }
 
 _TAGS_DUMP = "ollama.com/library/{tag} via /api/tags dumps (research notes section 5)"
