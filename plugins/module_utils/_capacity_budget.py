@@ -8,7 +8,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import GIB, ModelSpec
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import GIB, ModelSpec, parse_version
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_facts import specs_from_facts
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import (
     OllamaSettings,
     Problems,
@@ -255,6 +256,8 @@ def build_plan(
     catalog_extra: Sequence[Mapping[str, Any]] | None = None,
     extra_problems: Sequence[Any] | None = None,
     problems: Problems | None = None,
+    model_facts: Sequence[Any] | None = None,
+    ollama_version: str | None = None,
 ) -> dict[str, Any]:
     """The whole plan for one host.
 
@@ -271,8 +274,11 @@ def build_plan(
     vols = validate_sizes(volumes, "aistack_volumes", "size_gb", found)
     reserved = validate_sizes(disk_reserved_gb, "aistack_disk_reserved_gb", None, found)
     settings = parse_settings(ollama_env, found)
-    catalog = build_catalog(catalog_extra, found)
+    catalog = build_catalog(catalog_extra, found, specs_from_facts(model_facts, found))
     model_rows, unknown_rows = validate_models(models, catalog, found)
+    version = parse_version(ollama_version)
+    if ollama_version and version is None:
+        found.bad("aistack_ollama_version", ollama_version, "an Ollama release such as 0.12.10")
 
     budget: dict[str, Any] = {}
     instances: dict[str, Any] = {}
@@ -288,7 +294,7 @@ def build_plan(
             )
         for instance, rows in model_rows.items():
             instances[instance] = _plan_instance(
-                instance, rows, unknown_rows[instance], hw, allocs, standby, vols, catalog, settings, found
+                instance, rows, unknown_rows[instance], hw, allocs, standby, vols, catalog, settings, found, version
             )
     problems_list = sorted(found.items, key=lambda p: 0 if p["severity"] == "error" else 1)
     return {
@@ -315,12 +321,13 @@ def _plan_instance(
     catalog: Mapping[str, ModelSpec],
     settings: OllamaSettings,
     found: Problems,
+    version: tuple[int, int, int] | None = None,
 ) -> dict[str, Any]:
     allocation_name, allocation = _instance_allocation(instance, allocs, standby)
     memory_limit = float(allocation["memory_gb"]) if allocation else float(hw["memory_gb"])
     # The GPU goes to the primary instance: the NVIDIA device plugin hands a whole GPU to one pod.
     gpus = hw["gpus"] if instance == "primary" else []
-    planner = InstancePlanner(instance, rows, catalog, settings, gpus, memory_limit, allocation_name)
+    planner = InstancePlanner(instance, rows, catalog, settings, gpus, memory_limit, allocation_name, version)
     result, instance_problems = planner.plan()
     result["not_estimated"] = [
         {"name": r["name"], "tier": r["tier"], "purpose": r["purpose"], "num_ctx": r["num_ctx"]} for r in unknown

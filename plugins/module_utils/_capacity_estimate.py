@@ -81,6 +81,7 @@ QUANT_BASE_TYPE: dict[str, str] = {
     "Q3_K_S": "Q3_K",
     "Q2_K": "Q2_K",
     "MXFP4": "MXFP4",
+    "MXFP4_MOE": "MXFP4",
 }
 
 # kvCacheBytesPerElement in fs/ggml/ggml.go (v0.12.10): the estimator's figures,
@@ -161,6 +162,8 @@ class ModelSpec:
     expert_shared_count: int = 0
     feed_forward_length: int = 0
     expert_feed_forward_length: int = 0
+    # Where the row came from: catalog, catalog_extra, or the model_architecture source (ollama, registry, artifact).
+    origin: str = "catalog"
 
     def _tensor_bytes(self, ggml_type: str, elements: int) -> int:
         return int(elements * BITS_PER_WEIGHT[ggml_type] / 8)

@@ -164,7 +164,7 @@ def _int_field(row: Mapping[str, Any], field: str, where: str, minimum: int = 1,
     return number
 
 
-def spec_from_row(row: Mapping[str, Any], where: str) -> ModelSpec:
+def spec_from_row(row: Mapping[str, Any], where: str, origin: str = "catalog") -> ModelSpec:
     """Validate one catalog row and derive a ModelSpec; the error names every bad field of the row."""
     if not isinstance(row, Mapping):
         raise CapacityInputError(f"{where}: each row must be a mapping, got {type(row).__name__}")
@@ -256,6 +256,7 @@ def spec_from_row(row: Mapping[str, Any], where: str) -> ModelSpec:
         unverified=tuple(str(u) for u in data["unverified"] or ()),
         sliding_window=sliding_window,
         swa_layers=swa_layers,
+        origin=origin,
         **moe,
     )
     if spec.repeating_bytes <= 0:
@@ -267,13 +268,17 @@ def spec_from_row(row: Mapping[str, Any], where: str) -> ModelSpec:
 
 
 def build_catalog(
-    extra: Sequence[Mapping[str, Any]] | None = None, problems: Problems | None = None
+    extra: Sequence[Mapping[str, Any]] | None = None,
+    problems: Problems | None = None,
+    facts: Mapping[str, ModelSpec] | None = None,
 ) -> dict[str, ModelSpec]:
-    """The built-in catalog with ``aistack_model_catalog_extra`` rows added (they win on a name clash).
+    """The built-in catalog, then models read by model_architecture (``facts``), then
+    ``aistack_model_catalog_extra`` rows (each wins over the ones before on a name clash).
 
     A bad extra row is recorded in ``problems`` and left out; without ``problems`` it raises.
     """
     catalog = {spec.name: spec for spec in (spec_from_row(r, "built-in catalog") for r in CATALOG)}
+    catalog.update(facts or {})
     found = problems if problems is not None else Problems()
     if extra is not None and (not isinstance(extra, Sequence) or isinstance(extra, (str, bytes))):
         found.bad("aistack_model_catalog_extra", extra, "a list of catalog rows")
@@ -281,7 +286,7 @@ def build_catalog(
     for index, row in enumerate(extra or ()):
         where = f"aistack_model_catalog_extra[{index}]"
         try:
-            spec = spec_from_row(row, where)
+            spec = spec_from_row(row, where, "catalog_extra")
         except CapacityInputError as exc:
             found.error(
                 "inventory",

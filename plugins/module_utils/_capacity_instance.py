@@ -15,11 +15,13 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estima
     ModelSpec,
     default_num_ctx,
     estimate,
+    method_for,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import OllamaSettings
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import problem as _problem
 
-# Share of free memory co-resident models should stay under (research notes section 4).
+# Share of free memory co-resident models should stay under: 20 % stays free for the
+# runner's own allocations, CUDA context growth and fragmentation (docs/capacity.md).
 HEADROOM = 0.8
 
 
@@ -48,6 +50,7 @@ class InstancePlanner:
         gpus: Sequence[Mapping[str, Any]],
         memory_limit_gb: float,
         allocation_name: str | None,
+        ollama_version: tuple[int, int, int] | None = None,
     ) -> None:
         self.instance = instance
         self.rows = rows
@@ -61,6 +64,7 @@ class InstancePlanner:
         self.kv_type = settings.effective_kv_type()
         self.server_num_ctx = settings.context_length or default_num_ctx(self.vram_total)
         self.loaded_limit = settings.loaded_limit(len(gpus))
+        self.ollama_version = ollama_version
 
     def num_ctx(self, row: Mapping[str, Any]) -> int:
         spec = self.catalog[row["name"]]
@@ -73,7 +77,13 @@ class InstancePlanner:
     def estimate(self, row: Mapping[str, Any], num_parallel: int, gpu_free: Sequence[int]) -> Estimate:
         spec = self.catalog[row["name"]]
         return estimate(
-            spec, self.num_ctx(row), num_parallel, self.kv_type, gpu_free, gpu_overhead=self.settings.gpu_overhead
+            spec,
+            self.num_ctx(row),
+            num_parallel,
+            self.kv_type,
+            gpu_free,
+            gpu_overhead=self.settings.gpu_overhead,
+            method=method_for(spec, self.ollama_version),
         )
 
     def co_resident(self, rows: Sequence[Mapping[str, Any]], num_parallel: int) -> list[Estimate]:
@@ -112,6 +122,7 @@ class InstancePlanner:
                 "parameters": spec.parameters,
                 "fits": fits,
                 "source": spec.source,
+                "facts_from": spec.origin,
                 "unverified": list(spec.unverified),
             }
             per_model.append(entry)
@@ -167,6 +178,7 @@ class InstancePlanner:
                 "default_num_ctx": self.server_num_ctx,
                 "gpu_overhead": settings.gpu_overhead,
                 "keep_alive": settings.keep_alive,
+                "ollama_version": ".".join(map(str, self.ollama_version)) if self.ollama_version else None,
             },
             "memory_limit": self.memory_limit,
             "vram_total": self.vram_total,

@@ -85,7 +85,14 @@ MODEL_HEAD = (
     "RAM",
     "GPU layers",
     "processor",
+    "method",
 )
+METHOD_TEXT = {
+    "estimator": "estimator = Ollama's pre-load estimate (its formula up to 0.12.10, spare layer and minimum "
+    "reserve included)",
+    "allocations": "allocations = what Ollama's newer engine allocates (0.11.11 and later, for the architectures "
+    "that engine runs)",
+}
 # Columns right-aligned in HTML.
 MODEL_NUMERIC = frozenset(range(2, 10))
 
@@ -110,6 +117,7 @@ def _model_cells(m: Mapping[str, Any]) -> list[Cell]:
         *sizes,
         (f"{m['gpu_layers']}/{m['layers_total']}", False),
         (m["processor"], False),
+        (f"{m.get('method', 'estimator')} ({m.get('facts_from', 'catalog')})", False),
     ]
 
 
@@ -149,6 +157,17 @@ def _instance_section(name: str, inst: Mapping[str, Any]) -> dict[str, Any]:
                 f"Not estimated (not in the capacity catalog, left out of the figures): "
                 f"{', '.join(m['name'] for m in unestimated)}.",
                 True,
+            )
+        )
+    methods = sorted({m.get("method", "estimator") for m in inst["models"]})
+    if inst["models"]:
+        version = s.get("ollama_version")
+        notes.append(
+            (
+                f"Method per model (Ollama {version or 'version not pinned'}): "
+                + "; ".join(METHOD_TEXT[m] for m in methods)
+                + ". In brackets: where the model's architecture came from.",
+                False,
             )
         )
     rec = inst["recommendations"]

@@ -103,6 +103,8 @@ FACT_FIELDS: tuple[str, ...] = (
     "tied_embeddings",
     "output_type",
     "token_embd_type",
+    "vision_bytes",
+    "vision_graph_bytes",
 )
 
 
@@ -159,12 +161,15 @@ def _swa_layers(arch: str, pattern: t.Any, block_count: int | None, key: str) ->
 def _tensor_facts(tensors: t.Sequence[TensorInfo] | t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
     """Parameter count, tied embeddings and the types of the embedding/output tensors."""
     params = 0
+    vision = 0
     types: dict[str, str] = {}
     shapes: dict[str, t.Sequence[int]] = {}
     for tensor in tensors:
         shape: t.Sequence[int]
         if isinstance(tensor, TensorInfo):
             name, shape, type_name = tensor.name, tensor.shape, tensor.type_name
+            if name.startswith(("v.", "mm.")):
+                vision += tensor.nbytes or 0
         else:
             name, shape, type_name = str(tensor.get("name")), list(tensor.get("shape") or []), str(tensor.get("type"))
         elements = 1
@@ -174,7 +179,7 @@ def _tensor_facts(tensors: t.Sequence[TensorInfo] | t.Sequence[t.Mapping[str, t.
         if name in ("token_embd.weight", "output.weight"):
             types[name] = type_name
             shapes[name] = shape
-    facts: dict[str, t.Any] = {"parameters": params or None}
+    facts: dict[str, t.Any] = {"parameters": params or None, "vision_bytes": vision or None}
     if "token_embd.weight" in types:
         facts["tied_embeddings"] = "output.weight" not in types
         facts["token_embd_type"] = types["token_embd.weight"]
@@ -183,6 +188,25 @@ def _tensor_facts(tensors: t.Sequence[TensorInfo] | t.Sequence[t.Mapping[str, t.
         if len(embd_shape) == 2:
             facts["vocab_from_tensor"] = int(embd_shape[1])
     return facts
+
+
+def _vision_graph(arch: str, metadata: t.Mapping[str, t.Any]) -> int | None:
+    """Compute graph of one image for gemma3 and mistral3 vision towers, as Ollama's estimator sizes it:
+    4 bytes x (the image's pixels x channels + embedding x patch size + patches^2 x heads)."""
+    if arch not in ("gemma3", "mistral3"):
+        return None
+    try:
+        image = _count(metadata.get("%s.vision.image_size" % arch), "vision.image_size")
+        patch = _count(metadata.get("%s.vision.patch_size" % arch), "vision.patch_size")
+        channels = _count(metadata.get("%s.vision.num_channels" % arch), "vision.num_channels") or 3
+        heads = _count(metadata.get("%s.vision.attention.head_count" % arch), "vision.attention.head_count")
+        embedding = _count(metadata.get("%s.vision.embedding_length" % arch), "vision.embedding_length")
+    except FactsError:
+        return None
+    if not (image and patch and heads and embedding):
+        return None
+    patches = (image // patch) ** 2
+    return 4 * (image * image * channels + embedding * patch + patches * patches * heads)
 
 
 def facts_from_metadata(
@@ -252,6 +276,7 @@ def facts_from_metadata(
     if facts["parameters"] is None:
         facts["parameters"] = _count(metadata.get("general.parameter_count"), "general.parameter_count")
 
+    facts["vision_graph_bytes"] = _vision_graph(arch, metadata)
     facts["missing"] = [field for field in REQUIRED_FACTS if facts[field] is None]
     facts["hidden"] = hidden
     return facts

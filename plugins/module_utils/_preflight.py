@@ -129,6 +129,7 @@ def run(
     require_gpu: bool = False,
     tolerance_pct: float = 5,
     plan_models: bool = True,
+    model_facts: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """Every preflight check for one host; returns ``{plan, hardware}``.
 
@@ -178,6 +179,8 @@ def run(
         models=stack.get("aistack_models") if plan_models else None,
         catalog_extra=stack.get("aistack_model_catalog_extra"),
         problems=problems,
+        model_facts=model_facts if plan_models else None,
+        ollama_version=None if stack.get("aistack_ollama_version") is None else str(stack["aistack_ollama_version"]),
     )
     return {"plan": plan, "hardware": tree or {}}
 

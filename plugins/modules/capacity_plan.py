@@ -12,8 +12,8 @@ description:
   - Budgets the stack's CPU and memory allocations against the host's cores and RAM, volumes and
     reservations against its disk, and a standby scenario (extra workloads such as a backup Ollama).
   - For every Ollama instance and model, estimates weights, KV cache, compute graph and fixed
-    overheads the way Ollama's own estimator does (C(llm/memory.go) and C(fs/ggml) C(GraphSize) up to
-    Ollama v0.12.10), how many layers fit in VRAM and how much spills to RAM.
+    overheads the way Ollama does (its pre-load estimate, or what its newer engine allocates, by the pinned
+    O(ollama_version) and the model's architecture), how many layers fit in VRAM and how much spills to RAM.
   - Then checks whether the hot set fits at once, what room is left for warm models, which models can
     never load, and recommends C(OLLAMA_NUM_PARALLEL), C(OLLAMA_MAX_LOADED_MODELS) and pod resources.
   - Returns a plan with a list of problems (errors carry the numbers, warnings explain the trade-off).
@@ -84,11 +84,31 @@ options:
       - Required fields C(name), C(size_bytes), C(architecture), C(block_count), C(head_count),
         C(head_count_kv), C(embedding_length), C(vocab_size), C(context_length); optional
         C(quantization), C(key_length), C(value_length), C(tied_embeddings), C(output_type),
-        C(token_embd_type), C(default_num_ctx), C(parameters), C(digest), C(source), C(unverified).
+        C(token_embd_type), C(default_num_ctx), C(parameters), C(digest), C(source), C(unverified),
+        C(sliding_window), C(sliding_window_layers), C(projector_bytes), C(projector_graph_bytes),
+        C(expert_count), C(expert_used_count), C(expert_shared_count), C(leading_dense_block_count),
+        C(feed_forward_length), C(expert_feed_forward_length).
       - C(ollama show --verbose MODEL) (or C(/api/show) C(model_info)) prints these values.
     type: list
     elements: dict
     default: []
+  model_facts:
+    description:
+      - The RV(aistack.baremetal.model_architecture#module:models) list that module returned; each model a source
+        answered for is planned from its architecture (it wins over the built-in catalog, O(catalog_extra) wins
+        over it). Models without facts stay not estimated.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.1.0
+  ollama_version:
+    description:
+      - C(aistack_ollama_version) - the Ollama release the instances run. From 0.11.11 on, models of the
+        architectures Ollama's newer engine runs (gemma3, gpt-oss, qwen3, llama4, mistral3, vision models) are
+        planned from what that engine allocates instead of the older estimate; the report names the method per
+        model. Unset - the older estimate for every model (it never plans less).
+    type: str
+    version_added: 0.1.0
   extra_problems:
     description:
       - Problems found elsewhere (preflight), each C(severity) (V(error) or V(warning)), C(area),
@@ -232,6 +252,8 @@ def main() -> None:
             "models": {"type": "dict", "default": {}},
             "catalog_extra": {"type": "list", "elements": "dict", "default": []},
             "extra_problems": {"type": "list", "elements": "dict", "default": []},
+            "model_facts": {"type": "list", "elements": "dict", "default": []},
+            "ollama_version": {"type": "str"},
         },
         supports_check_mode=True,
     )
@@ -248,6 +270,8 @@ def main() -> None:
             models=params["models"],
             catalog_extra=params["catalog_extra"],
             extra_problems=params["extra_problems"],
+            model_facts=params["model_facts"],
+            ollama_version=params["ollama_version"],
         )
     except CapacityInputError as exc:  # only the built-in catalog raises: a bug in the collection
         module.fail_json(msg=f"capacity_plan: {exc}")

@@ -83,6 +83,13 @@ options:
     description: Plan the Ollama models of C(aistack_models) on this host.
     type: bool
     default: true
+  model_facts:
+    description:
+      - The models list C(aistack.baremetal.model_architecture) returned; models it read are planned from their
+        architecture (see C(aistack.baremetal.capacity_plan)).
+    type: list
+    elements: dict
+    default: []
   report:
     description: Path of the report, named in RV(message).
     type: str
@@ -161,6 +168,7 @@ def main() -> None:
             "require_gpu": {"type": "bool", "default": False},
             "tolerance_pct": {"type": "int", "default": 5},
             "plan_models": {"type": "bool", "default": True},
+            "model_facts": {"type": "list", "elements": "dict", "default": []},
             "report": {"type": "str"},
         },
         supports_check_mode=True,
@@ -178,6 +186,7 @@ def main() -> None:
         require_gpu=params["require_gpu"],
         tolerance_pct=params["tolerance_pct"],
         plan_models=params["plan_models"],
+        model_facts=params["model_facts"],
     )
     plan = result["plan"]
     message = failure_message(params["host"], plan, params["report"]) if plan["summary"]["errors"] else ""
