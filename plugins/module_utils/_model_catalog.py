@@ -23,11 +23,13 @@ exist yet. Field meanings:
 - ``source``: where the figures come from; ``unverified`` lists the fields that
   were not checked against a primary source.
 
-Provenance: sizes and digests are the ``/api/tags`` dumps and ``ollama list``
-output collected in the project's Ollama research notes (section 5, "Library
-sizes and architecture"); architecture figures are the GGUF metadata / Hugging
-Face ``config.json`` of the base models. Users add or override rows with the
-inventory variable ``aistack_model_catalog_extra`` (same fields).
+Provenance: sizes and digests are what Ollama's ``/api/tags`` and ``ollama list``
+report for the library tags; architecture figures are the GGUF metadata (as
+``ollama show --verbose`` prints it) or the Hugging Face ``config.json`` of the
+base models; each row's ``source`` says which, and ``unverified`` names what was
+not checked against one. Users add or override rows with the inventory variable
+``aistack_model_catalog_extra`` (same fields); the planner also reads rows from
+the models' own GGUF headers (module ``model_architecture``).
 """
 
 from __future__ import annotations
@@ -78,7 +80,14 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "expert_feed_forward_length": 0,
 }
 
-_TAGS_DUMP = "ollama.com/library/{tag} via /api/tags dumps (research notes section 5)"
+_TAGS_DUMP = "ollama.com/library/{tag}: size and digest as /api/tags reports them"
+_LIST = "ollama.com/library/{tag}: size as `ollama list` shows it ({gb} GB, rounded)"
+_GEMMA3_CFG = "GGUF gemma3.* keys (Gemma 3 config.json: text_config, vision_config SigLIP 896 px / patch 14)"
+_QWEN3_CFG = "GGUF qwen3.* keys (Qwen3 config.json)"
+# The gemma3 vision tower (the same SigLIP encoder in 4b, 12b and 27b): weights and the
+# graph of one 896x896 image, 4 x (896^2 x 3 + 1152 x 14 + 4096^2 x 16) bytes; Ollama logged
+# projector.weights="795.9 MiB" projector.graph="1.0 GiB" for gemma3:12b (ollama/ollama#12000).
+_GEMMA3_PROJECTOR = {"projector_bytes": 834_560_000, "projector_graph_bytes": 1_083_440_128}
 _LLAMA3_CFG = "GGUF metadata llama.* keys (Meta Llama 3 config.json)"
 _QWEN25_CFG = "GGUF metadata qwen2.* keys (Qwen2.5 config.json)"
 
@@ -325,7 +334,7 @@ CATALOG: tuple[dict[str, Any], ...] = (
         "output_type": "Q6_K",
         "token_embd_type": "Q4_K",
         "default_num_ctx": None,
-        "source": "ollama.com/library/qwen2.5:72b via `ollama list` (47 GB, research notes section 5); " + _QWEN25_CFG,
+        "source": "ollama.com/library/qwen2.5:72b via `ollama list` (47 GB); " + _QWEN25_CFG,
         "unverified": ["size_bytes", "context_length"],
     },
     {
@@ -348,8 +357,190 @@ CATALOG: tuple[dict[str, Any], ...] = (
         "output_type": "Q6_K",
         "token_embd_type": "Q4_0",
         "default_num_ctx": None,
-        "source": "ollama.com/library/codellama:70b via `ollama list` (38 GB, research notes section 5); "
+        "source": "ollama.com/library/codellama:70b via `ollama list` (38 GB); "
         "GGUF metadata llama.* keys (CodeLlama-70b config.json)",
         "unverified": ["size_bytes", "context_length", "vocab_size"],
+    },
+    # ---- Models most users pull that are not like llama (sliding window, MoE, embeddings) ----
+    {
+        "name": "gemma3:4b",
+        "size_bytes": 3_300_000_000,
+        "quantization": "Q4_K_M",
+        "parameters": 4_300_000_000,
+        "architecture": "gemma3",
+        "block_count": 34,
+        "head_count": 8,
+        "head_count_kv": 4,
+        "key_length": 256,
+        "value_length": 256,
+        "embedding_length": 2560,
+        "vocab_size": 262_144,
+        "context_length": 131_072,
+        "tied_embeddings": True,
+        "output_type": "Q6_K",
+        "token_embd_type": "Q6_K",
+        "sliding_window": 1024,
+        **_GEMMA3_PROJECTOR,
+        "source": _LIST.format(tag="gemma3:4b", gb="3.3") + "; " + _GEMMA3_CFG,
+        "unverified": ["size_bytes", "projector_bytes", "token_embd_type"],
+    },
+    {
+        "name": "gemma3:12b",
+        "digest": "f4031aab637d",
+        "size_bytes": 8_100_000_000,
+        "quantization": "Q4_K_M",
+        "parameters": 12_200_000_000,
+        "architecture": "gemma3",
+        "block_count": 48,
+        "head_count": 16,
+        "head_count_kv": 8,
+        "key_length": 256,
+        "value_length": 256,
+        "embedding_length": 3840,
+        "vocab_size": 262_144,
+        "context_length": 131_072,
+        # token_embd Q6_K: Ollama logged memory.weights.nonrepeating="787.5 MiB" (ollama/ollama#12000).
+        "tied_embeddings": True,
+        "output_type": "Q6_K",
+        "token_embd_type": "Q6_K",
+        "sliding_window": 1024,
+        **_GEMMA3_PROJECTOR,
+        "source": _LIST.format(tag="gemma3:12b", gb="8.1")
+        + "; "
+        + _GEMMA3_CFG
+        + "; weights split checked against the offload log line in ollama/ollama#12000",
+        "unverified": ["size_bytes", "digest"],
+    },
+    {
+        "name": "gemma3:27b",
+        "size_bytes": 17_000_000_000,
+        "quantization": "Q4_K_M",
+        "parameters": 27_400_000_000,
+        "architecture": "gemma3",
+        "block_count": 62,
+        "head_count": 32,
+        "head_count_kv": 16,
+        "key_length": 128,
+        "value_length": 128,
+        "embedding_length": 5376,
+        "vocab_size": 262_144,
+        "context_length": 131_072,
+        "tied_embeddings": True,
+        "output_type": "Q6_K",
+        "token_embd_type": "Q6_K",
+        "sliding_window": 1024,
+        **_GEMMA3_PROJECTOR,
+        "source": _LIST.format(tag="gemma3:27b", gb="17") + "; " + _GEMMA3_CFG,
+        "unverified": ["size_bytes", "projector_bytes", "token_embd_type"],
+    },
+    {
+        "name": "qwen3:8b",
+        "size_bytes": 5_200_000_000,
+        "quantization": "Q4_K_M",
+        "parameters": 8_190_000_000,
+        "architecture": "qwen3",
+        "block_count": 36,
+        "head_count": 32,
+        "head_count_kv": 8,
+        "key_length": 128,
+        "value_length": 128,
+        "embedding_length": 4096,
+        "vocab_size": 151_936,
+        "context_length": 40_960,
+        "tied_embeddings": False,
+        "output_type": "Q6_K",
+        "token_embd_type": "Q4_K",
+        "source": _LIST.format(tag="qwen3:8b", gb="5.2") + "; " + _QWEN3_CFG,
+        "unverified": ["size_bytes", "output_type", "token_embd_type"],
+    },
+    {
+        "name": "qwen3:14b",
+        "size_bytes": 9_300_000_000,
+        "quantization": "Q4_K_M",
+        "parameters": 14_800_000_000,
+        "architecture": "qwen3",
+        "block_count": 40,
+        "head_count": 40,
+        "head_count_kv": 8,
+        "key_length": 128,
+        "value_length": 128,
+        "embedding_length": 5120,
+        "vocab_size": 151_936,
+        "context_length": 40_960,
+        "tied_embeddings": False,
+        "output_type": "Q6_K",
+        "token_embd_type": "Q4_K",
+        "source": _LIST.format(tag="qwen3:14b", gb="9.3") + "; " + _QWEN3_CFG,
+        "unverified": ["size_bytes", "output_type", "token_embd_type"],
+    },
+    {
+        "name": "qwen3:30b-a3b",
+        "size_bytes": 19_000_000_000,
+        "quantization": "Q4_K_M",
+        "parameters": 30_500_000_000,
+        "architecture": "qwen3moe",
+        "block_count": 48,
+        "head_count": 32,
+        "head_count_kv": 4,
+        "key_length": 128,
+        "value_length": 128,
+        "embedding_length": 2048,
+        "vocab_size": 151_936,
+        "context_length": 40_960,
+        "tied_embeddings": False,
+        "output_type": "Q6_K",
+        "token_embd_type": "Q4_K",
+        # 128 experts, 8 routed per token, no shared expert, no leading dense block.
+        "expert_count": 128,
+        "expert_used_count": 8,
+        "feed_forward_length": 6144,
+        "expert_feed_forward_length": 768,
+        "source": _LIST.format(tag="qwen3:30b-a3b", gb="19") + "; GGUF qwen3moe.* keys (Qwen3-30B-A3B config.json)",
+        "unverified": ["size_bytes", "output_type", "token_embd_type", "context_length"],
+    },
+    {
+        "name": "gpt-oss:20b",
+        "size_bytes": 14_000_000_000,
+        "quantization": "MXFP4",
+        "parameters": 20_900_000_000,
+        "architecture": "gpt-oss",
+        "block_count": 24,
+        "head_count": 64,
+        "head_count_kv": 8,
+        "key_length": 64,
+        "value_length": 64,
+        "embedding_length": 2880,
+        "vocab_size": 201_088,
+        "context_length": 131_072,
+        "tied_embeddings": False,
+        "output_type": "BF16",
+        "token_embd_type": "BF16",
+        # Every other block attends through a 128-token window; 32 experts, 4 per token.
+        "sliding_window": 128,
+        "expert_count": 32,
+        "expert_used_count": 4,
+        "feed_forward_length": 2880,
+        "expert_feed_forward_length": 2880,
+        "source": _LIST.format(tag="gpt-oss:20b", gb="14") + "; GGUF gpt-oss.* keys (gpt-oss-20b config.json)",
+        "unverified": ["size_bytes", "output_type", "token_embd_type"],
+    },
+    {
+        "name": "nomic-embed-text:latest",
+        "digest": "0a109f422b47",
+        "size_bytes": 274_302_450,
+        "quantization": "F16",
+        "parameters": 137_000_000,
+        "architecture": "nomic-bert",
+        "block_count": 12,
+        "head_count": 12,
+        "head_count_kv": 12,
+        "embedding_length": 768,
+        "vocab_size": 30_522,
+        "context_length": 2048,
+        "tied_embeddings": True,
+        "output_type": "F16",
+        "token_embd_type": "F16",
+        "source": _TAGS_DUMP.format(tag="nomic-embed-text:latest") + "; GGUF nomic-bert.* keys (nomic-embed-text-v1.5)",
+        "unverified": ["size_bytes", "digest"],
     },
 )

@@ -264,7 +264,7 @@ def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(tmp
     stack["aistack_ollama_env"].update({"OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_FLASH_ATTENTION": "0"})
     stack["aistack_hostnames"]["jupyterhub"] = "jupyter_local"
     stack["aistack_open_webui_version"] = "0.13.1"
-    unknown = ["gemma3:12b", "qwen3:8b", "gpt-oss:20b", "nomic-embed-text"]
+    unknown = ["gemma3:1b", "qwen3:0.6b", "gpt-oss:120b", "mxbai-embed-large"]
     stack["aistack_models"]["primary"] += [{"name": n, "tier": "warm"} for n in unknown] + [{"tier": "hot"}]
     rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack)
     assert rc == 0, _failures(result, "ai-server")
@@ -281,10 +281,10 @@ def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(tmp
     ):
         assert any(text in m for m in errors), (text, errors)
     primary = plan["models"]["primary"]
-    assert [m["name"] for m in primary["not_estimated"]] == [*unknown[:3], "nomic-embed-text:latest"]
+    assert [m["name"] for m in primary["not_estimated"]] == [*unknown[:3], "mxbai-embed-large:latest"]
     markdown = (tmp_path / "reports" / "report.md").read_text()
-    assert "| **gemma3:12b (not estimated)** | warm |" in markdown
-    assert "**WARNING** [models/primary] not estimated: gemma3:12b, qwen3:8b" in markdown
+    assert "| **gemma3:1b (not estimated)** | warm |" in markdown
+    assert "**WARNING** [models/primary] not estimated: gemma3:1b, qwen3:0.6b" in markdown
     # Strict plan mode fails with all of them in one message.
     rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack, extra={"preflight_fail_on_errors": True})
     assert rc != 0

@@ -451,7 +451,7 @@ def test_every_problem_of_an_inventory_in_one_run() -> None:
     inputs = _with(
         allocations={**example_plan_inputs()["allocations"], "redis": {"cpu": 2, "memory_gb": "eight"}},
         volumes={**example_plan_inputs()["volumes"], "open_webui": {"size_gb": -100}},
-        models={"primary": [*example_plan_inputs()["models"]["primary"], {"name": "qwen3:8b", "tier": "warm"}]},
+        models={"primary": [*example_plan_inputs()["models"]["primary"], {"name": "qwen3:0.6b", "tier": "warm"}]},
         ollama_env={
             **example_plan_inputs()["ollama_env"],
             "OLLAMA_KV_CACHE_TYPE": "q8_0",
@@ -463,7 +463,7 @@ def test_every_problem_of_an_inventory_in_one_run() -> None:
     assert any(m.startswith("aistack_allocations.redis.memory_gb is text 'eight'") for m in errors)
     assert any(m.startswith("aistack_volumes.open_webui.size_gb is -100") for m in errors)
     assert any("OLLAMA_KV_CACHE_TYPE is q8_0" in m for m in errors)
-    assert any(m.startswith("not estimated: qwen3:8b") for m in _problems(plan, "models/primary", "warning"))
+    assert any(m.startswith("not estimated: qwen3:0.6b") for m in _problems(plan, "models/primary", "warning"))
     # The design's over-commit is still found beside them.
     assert {"budget/cpu", "budget/memory"} <= {p["area"] for p in plan["problems"] if p["severity"] == "error"}
 
@@ -472,14 +472,14 @@ def test_every_problem_of_an_inventory_in_one_run() -> None:
 # Models the catalog lacks
 # ---------------------------------------------------------------------------
 
-UNKNOWN = ("gemma3:12b", "qwen3:8b", "gpt-oss:20b", "nomic-embed-text")
+UNKNOWN = ("gemma3:1b", "qwen3:0.6b", "gpt-oss:120b", "mxbai-embed-large")
 
 
 def test_unknown_models_never_stop_the_plan() -> None:
     models = {"primary": [{"name": n, "tier": "hot"} for n in UNKNOWN] + [{"name": "llama3.1:8b", "tier": "hot"}]}
     plan = bud.build_plan(**_with(models=models))
     primary = plan["models"]["primary"]
-    assert [m["name"] for m in primary["not_estimated"]] == [*UNKNOWN[:3], "nomic-embed-text:latest"]
+    assert [m["name"] for m in primary["not_estimated"]] == [*UNKNOWN[:3], "mxbai-embed-large:latest"]
     # Left out of every fit decision: the hot set, the recommendations and the volume size.
     assert primary["hot_set"]["models"] == ["llama3.1:8b"]
     assert primary["recommendations"]["loaded_models"] == ["llama3.1:8b"]
@@ -490,19 +490,19 @@ def test_unknown_models_never_stop_the_plan() -> None:
     for source in ("running Ollama instance", "registry access", "aistack_model_catalog_extra"):
         assert source in warning["fix"]
     assert not any("not in the capacity catalog" in m for m in _errors(plan))
-    assert any("gemma3:12b, qwen3:8b, gpt-oss:20b, nomic-embed-text:latest" in m for m in warnings)
+    assert any("gemma3:1b, qwen3:0.6b, gpt-oss:120b, mxbai-embed-large:latest" in m for m in warnings)
 
 
 def test_an_instance_of_unknown_models_only_still_plans() -> None:
-    plan = bud.build_plan(**_with(models={"standalone": [{"name": "gpt-oss:20b", "tier": "hot"}]}))
+    plan = bud.build_plan(**_with(models={"standalone": [{"name": "gpt-oss:120b", "tier": "hot"}]}))
     standalone = plan["models"]["standalone"]
     assert standalone["models"] == [] and standalone["hot_set"]["models"] == []
-    assert standalone["not_estimated"][0]["name"] == "gpt-oss:20b"
+    assert standalone["not_estimated"][0]["name"] == "gpt-oss:120b"
 
 
 def test_a_catalog_extra_row_makes_a_model_estimated() -> None:
     row = {
-        "name": "qwen3:8b",
+        "name": "qwen3:0.6b",
         "size_bytes": 5_225_376_047,
         "architecture": "qwen3",
         "block_count": 36,
@@ -514,24 +514,24 @@ def test_a_catalog_extra_row_makes_a_model_estimated() -> None:
         "vocab_size": 151_936,
         "context_length": 40_960,
     }
-    models = {"primary": [{"name": "qwen3:8b", "tier": "hot"}]}
+    models = {"primary": [{"name": "qwen3:0.6b", "tier": "hot"}]}
     plan = bud.build_plan(**_with(models=models, catalog_extra=[row]))
     primary = plan["models"]["primary"]
-    assert primary["not_estimated"] == [] and primary["hot_set"]["models"] == ["qwen3:8b"]
+    assert primary["not_estimated"] == [] and primary["hot_set"]["models"] == ["qwen3:0.6b"]
     assert primary["models"][0]["source"] == "aistack_model_catalog_extra (inventory)"
     # A bad row is an error naming it and the model stays not estimated.
     plan = bud.build_plan(**_with(models=models, catalog_extra=[{**row, "block_count": "many", "head_count_kv": 64}]))
     # Every bad field of the row in one message.
     assert (
-        "aistack_model_catalog_extra[0] row 'qwen3:8b': field 'block_count' must be an integer, got 'many'; "
+        "aistack_model_catalog_extra[0] row 'qwen3:0.6b': field 'block_count' must be an integer, got 'many'; "
         "field 'head_count_kv' must be between 1 and 32, got 64"
     ) in _errors(plan)
-    assert plan["models"]["primary"]["not_estimated"][0]["name"] == "qwen3:8b"
+    assert plan["models"]["primary"]["not_estimated"][0]["name"] == "qwen3:0.6b"
 
 
 def test_volume_check_is_per_instance_and_skips_unknown_models() -> None:
     models = {
-        "primary": [{"name": "llama3.1:8b"}, {"name": "gpt-oss:20b"}],
+        "primary": [{"name": "llama3.1:8b"}, {"name": "gpt-oss:120b"}],
         "standalone": [{"name": "qwen2.5-coder:14b"}, {"name": "llama3.1:8b"}],
     }
     volumes = {"ollama": {"size_gb": 6}, "ollama_standalone": {"size_gb": 10}}

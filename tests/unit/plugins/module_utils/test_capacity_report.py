@@ -126,10 +126,10 @@ def test_a_plan_without_hardware_shows_its_problems_only() -> None:
 
 def test_not_estimated_models_are_rows_and_a_note() -> None:
     inputs = example_plan_inputs()
-    inputs["models"] = {"primary": [{"name": "gemma3:12b", "tier": "hot"}, {"name": "llama3.1:8b", "tier": "hot"}]}
+    inputs["models"] = {"primary": [{"name": "gemma3:1b", "tier": "hot"}, {"name": "llama3.1:8b", "tier": "hot"}]}
     plan = bud.build_plan(**inputs)
     markdown = rep.render_markdown([plan])
-    assert "| **gemma3:12b (not estimated)** | hot | - |" in markdown
-    assert "- **Not estimated (not in the capacity catalog, left out of the figures): gemma3:12b.**" in markdown
+    assert "| **gemma3:1b (not estimated)** | hot | - |" in markdown
+    assert "- **Not estimated (not in the capacity catalog, left out of the figures): gemma3:1b.**" in markdown
     page = rep.render_html([plan])
-    assert '<td class="bad">gemma3:12b (not estimated)</td>' in page
+    assert '<td class="bad">gemma3:1b (not estimated)</td>' in page

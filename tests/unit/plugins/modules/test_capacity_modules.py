@@ -164,7 +164,7 @@ def test_preflight_check_reports_every_bad_value_at_once(capsys: pytest.CaptureF
         aistack_open_webui_version="0.5.20",
         aistack_hostnames={"open_webui": "ai_local"},
         aistack_volumes={"ollama": {"size_gb": -1}},
-        aistack_models={"primary": [{"name": "gemma3:12b", "tier": "hot"}, {"tier": "warm"}]},
+        aistack_models={"primary": [{"name": "gemma3:1b", "tier": "hot"}, {"tier": "warm"}]},
     )
     args["declared_hardware"] = {**args["declared_hardware"], "cpu_cores": "forty"}
     result = run(preflight_check, args, capsys)
