@@ -27,6 +27,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._constants impor
     K3S_EVICTION_HARD_MEMORY_MI,
     K3S_KUBE_RESERVED,
     K3S_SYSTEM_RESERVED,
+    OLLAMA_STANDALONE_VOLUME_GB,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import REQUIRED_FIELDS
 
@@ -244,6 +245,11 @@ def _not_estimated_warning(instance: str, rows: Sequence[Mapping[str, Any]]) -> 
     )
 
 
+def _bad_entry(volumes: Mapping[str, Any] | None) -> bool:
+    """Whether the inventory names an ollama_standalone volume (valid or not: a bad one is reported already)."""
+    return isinstance(volumes, Mapping) and "ollama_standalone" in volumes
+
+
 def build_plan(
     host: str,
     hardware: Mapping[str, Any] | None,
@@ -272,6 +278,9 @@ def build_plan(
     allocs = validate_allocations(allocations, "aistack_allocations", found)
     standby = validate_allocations(standby_allocations, "aistack_standby_allocations", found)
     vols = validate_sizes(volumes, "aistack_volumes", "size_gb", found)
+    if "ollama_standalone" in standby and "ollama_standalone" not in vols and not _bad_entry(volumes):
+        # The standalone Ollama runs (it has a standby allocation) with the ollama role's default volume.
+        vols["ollama_standalone"] = float(OLLAMA_STANDALONE_VOLUME_GB)
     reserved = validate_sizes(disk_reserved_gb, "aistack_disk_reserved_gb", None, found)
     settings = parse_settings(ollama_env, found)
     catalog = build_catalog(catalog_extra, found, specs_from_facts(model_facts, found))

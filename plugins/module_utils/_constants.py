@@ -52,6 +52,10 @@ K3S_SYSTEM_RESERVED: dict[str, float] = {"cpu": 1.0, "memory_gb": 2.0}
 K3S_KUBE_RESERVED: dict[str, float] = {"cpu": 0.0, "memory_gb": 1.0}
 K3S_EVICTION_HARD_MEMORY_MI = 500
 
+# The standalone Ollama's volume (GiB) when aistack_volumes has no ollama_standalone entry:
+# the ollama role's default, which preflight budgets on the disk too.
+OLLAMA_STANDALONE_VOLUME_GB = 50
+
 # ---- Models --------------------------------------------------------------------------
 # aistack_models tiers: hot = pulled and kept loaded, warm = pulled, cold = listed
 # only, none = pulled, never preloaded.

@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.aistack.baremetal.plugins.module_utils._constants import OLLAMA_STANDALONE_VOLUME_GB
 from ansible_collections.aistack.baremetal.plugins.module_utils._helmchart import ChartError, check_name
 
 PREFIX = "ollama_"
@@ -327,7 +328,7 @@ def layout(hosts: list[Mapping[str, Any]], *, standalone_gpu: bool = False) -> d
                 }
             )
         if "ollama_standalone" in standby and not standalone["enabled"]:
-            volume = volumes.get("ollama_standalone", {}).get("size_gb", 50)
+            volume = volumes.get("ollama_standalone", {}).get("size_gb", OLLAMA_STANDALONE_VOLUME_GB)
             standalone = {
                 "enabled": True,
                 "node": "",

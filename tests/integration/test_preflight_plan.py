@@ -121,6 +121,9 @@ def _fitting_stack() -> dict[str, Any]:
     stack = copy.deepcopy(STACK)
     stack["aistack_allocations"]["ollama"] = {"cpu": 27, "memory_gb": 60}
     stack["aistack_allocations"]["redis"] = {"cpu": 2, "memory_gb": 4}
+    # The standalone Ollama's 50 GiB volume inside the 1000 GiB disk.
+    stack["aistack_volumes"]["ollama"] = {"size_gb": 450}
+    stack["aistack_volumes"]["ollama_standalone"] = {"size_gb": 50}
     stack["aistack_models"]["primary"] = [
         m for m in stack["aistack_models"]["primary"] if not m["name"].endswith(("70b", "72b"))
     ]
@@ -223,7 +226,8 @@ def test_example_report_shows_the_design_overcommit_and_plan_mode_exits_0(tmp_pa
     assert "| CPU | 48 cores | 40 cores | **over by 8** |" in markdown
     assert "| Memory | 112 GiB | 96 GiB | **over by 16** |" in markdown
     errors = [p for p in plans[0]["problems"] if p["severity"] == "error"]
-    assert sorted(p["area"] for p in errors) == ["budget/cpu", "budget/memory"]
+    # the disk: the design's volumes fill it, the standalone Ollama's default 50 GiB volume does not fit
+    assert sorted(p["area"] for p in errors) == ["budget/cpu", "budget/disk", "budget/memory"]
 
 
 def test_enforce_mode_gathers_real_facts_and_stops(tmp_path: Path) -> None:

@@ -267,10 +267,12 @@ def test_example_standby_scenario(example_plan: dict[str, Any]) -> None:
     assert _problems(example_plan, "budget/standby", "warning")
 
 
-def test_example_disk_fits_exactly_but_longhorn_warns(example_plan: dict[str, Any]) -> None:
+def test_example_disk_is_over_by_the_standalone_volume(example_plan: dict[str, Any]) -> None:
+    """The design's volumes fill the 1000 GiB disk exactly; the standalone Ollama's default 50 GiB volume does not fit."""
     disk = example_plan["budget"]["disk"]
-    assert disk["requested"] == 1000 and disk["over_by"] == 0
-    assert any("Longhorn" in m for m in _problems(example_plan, "budget/disk", "warning"))
+    assert disk["requested"] == 1050 and disk["over_by"] == 50
+    errors = _problems(example_plan, "budget/disk", "error")
+    assert any("disk over-committed: volumes and reservations need 1050 GiB" in m for m in errors)
 
 
 def test_example_70b_models_do_not_fit_in_vram(example_plan: dict[str, Any]) -> None:

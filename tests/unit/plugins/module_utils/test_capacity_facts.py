@@ -151,3 +151,19 @@ def test_unknown_model_without_source_still_completes() -> None:
     plan = _plan([{"name": "nomic-embed-text-v9:latest", "tier": "warm"}], None, "0.32.15")
     assert [m["name"] for m in plan["models"]["primary"]["not_estimated"]] == ["nomic-embed-text-v9:latest"]
     assert plan["models"]["primary"]["models"] == []
+
+
+def test_standalone_volume_is_budgeted_by_default() -> None:
+    """A standalone Ollama (standby allocation) without aistack_volumes.ollama_standalone takes the role's 50 GiB."""
+    inputs = example_plan_inputs()
+    assert "ollama_standalone" in inputs["standby_allocations"]
+    assert "ollama_standalone" not in inputs["volumes"]
+    plan = bud.build_plan(**inputs)
+    items = {i["name"]: i["value"] for i in plan["budget"]["disk"]["items"]}
+    assert items["volume ollama_standalone"] == 50
+    without = dict(inputs, standby_allocations={})
+    baseline = bud.build_plan(**without)["budget"]["disk"]["requested"]
+    assert plan["budget"]["disk"]["requested"] == baseline + 50
+    named = dict(inputs, volumes={**inputs["volumes"], "ollama_standalone": {"size_gb": 80}})
+    items = {i["name"]: i["value"] for i in bud.build_plan(**named)["budget"]["disk"]["items"]}
+    assert items["volume ollama_standalone"] == 80

@@ -88,3 +88,8 @@ def test_k3s_reservation_defaults_are_what_the_planner_assumes() -> None:
         planned["kube_reserved"]["memory_gb"],
     )
     assert defaults["k3s_eviction_hard"]["memory.available"] == f"{const.K3S_EVICTION_HARD_MEMORY_MI}Mi"
+
+
+def test_standalone_volume_default_is_what_preflight_budgets() -> None:
+    defaults = yaml.safe_load((ROOT / "roles/ollama/defaults/main.yml").read_text())
+    assert defaults["ollama_standalone"]["volume_gb"] == const.OLLAMA_STANDALONE_VOLUME_GB

@@ -156,7 +156,7 @@ def test_preflight_check_plans_like_capacity_plan(capsys: pytest.CaptureFixture[
     assert checked["plan"]["budget"] == planned["plan"]["budget"]
     assert checked["plan"]["models"] == planned["plan"]["models"]
     assert checked["plan"]["problems"] == planned["plan"]["problems"]
-    assert checked["message"].startswith("Preflight stopped ai-server before any change (2 error(s), report in")
+    assert checked["message"].startswith("Preflight stopped ai-server before any change (3 error(s), report in")
 
 
 def test_preflight_check_reports_every_bad_value_at_once(capsys: pytest.CaptureFixture[str]) -> None:
