@@ -268,7 +268,7 @@ def test_example_standby_scenario(example_plan: dict[str, Any]) -> None:
 
 
 def test_example_disk_is_over_by_the_standalone_volume(example_plan: dict[str, Any]) -> None:
-    """The design's volumes fill the 1000 GiB disk exactly; the standalone Ollama's default 50 GiB volume does not fit."""
+    """The design's volumes fill the 1000 GiB disk; the standalone Ollama's default 50 GiB volume does not fit."""
     disk = example_plan["budget"]["disk"]
     assert disk["requested"] == 1050 and disk["over_by"] == 50
     errors = _problems(example_plan, "budget/disk", "error")
