@@ -59,6 +59,12 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_errors i
     OllamaNameError,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_name import ModelName
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_store import ModelName as StoreName
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_store import (
+    Store,
+    StoreError,
+    parse_manifest,
+)
 
 SOURCES = ("ollama", "registry", "artifact")
 CACHE_SCHEMA = 1
@@ -275,12 +281,12 @@ class ArtifactSource:
         ]
 
     @staticmethod
-    def _manifest_path(store: str, name: ModelName) -> str | None:
-        exact = os.path.join(store, "manifests", name.host, name.namespace, name.model, name.tag)
+    def _manifest_path(store: Store, name: ModelName) -> str | None:
+        exact = store.manifest_path(StoreName(name.host, name.namespace, name.model, name.tag))
         if os.path.isfile(exact):
             return exact
         # Ollama matches names case-insensitively; the store keeps the case of the first pull.
-        current = os.path.join(store, "manifests")
+        current = os.path.join(store.root, "manifests")
         for part in (name.host, name.namespace, name.model, name.tag):
             try:
                 entries = os.listdir(current)
@@ -313,25 +319,22 @@ class ArtifactSource:
                     % self.directory
                 )
             raise Miss("no artifact_dir or gguf_files given")
-        for store in stores:
+        for root in stores:
+            store = Store(root)
             manifest_path = self._manifest_path(store, name)
             if manifest_path is None:
                 continue
             try:
-                with open(manifest_path, encoding="utf-8") as handle:
-                    manifest = json.load(handle)
-            except (OSError, ValueError) as exc:
+                with open(manifest_path, "rb") as handle:
+                    layers = parse_manifest(handle.read(), manifest_path)
+            except OSError as exc:
                 raise Miss("cannot read manifest %s: %s" % (manifest_path, exc)) from exc
-            if not isinstance(manifest, dict) or not isinstance(manifest.get("layers"), list):
-                raise Miss("%s is not an Ollama manifest" % manifest_path)
-            layer = _model_layer(manifest, manifest_path)
-            if not DIGEST_RE.match(str(layer.get("digest"))):
-                raise Miss("%s names an invalid digest %r" % (manifest_path, layer.get("digest")))
-            blob = os.path.join(store, "blobs", layer["digest"].replace(":", "-"))
-            sizes = _sizes(
-                [x for x in manifest["layers"] if isinstance(x, dict) and isinstance(x.get("size"), int)],
-                manifest.get("config"),
-            )
+            except StoreError as exc:
+                raise Miss(str(exc)) from exc
+            entries = [{"digest": x.digest, "size": x.size, "mediaType": x.media_type} for x in layers]
+            layer = _model_layer({"layers": entries}, manifest_path)
+            blob = store.blob_path(layer["digest"])
+            sizes = _sizes(entries, None)
             cached = self.cache.get(layer["digest"])
             if cached is not None:
                 cached.update(sizes)

@@ -34,18 +34,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, Any
 
-DEFAULT_HOST = "registry.ollama.ai"
-DEFAULT_NAMESPACE = "library"
-DEFAULT_TAG = "latest"
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_errors import OllamaNameError
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_name import DEFAULT_HOST, DEFAULT_NAMESPACE
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_name import ModelName as ParsedName
+
 DIGEST_RE = re.compile(r"^sha256[:-]([0-9a-f]{64})$")
-# A name part: starts with a letter, digit or underscore; then also - and .
-# (a namespace takes no dot; a host may carry a :port).
-_PART = {
-    "host": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}$"),
-    "namespace": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,79}$"),
-    "model": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"),
-    "tag": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"),
-}
 CHUNK = 1024 * 1024
 
 
@@ -80,24 +73,18 @@ class ModelName:
 
 
 def parse_name(text: str) -> ModelName:
-    """``llama3.2:1b`` -> registry.ollama.ai/library/llama3.2:1b; raises StoreError when invalid."""
-    name = re.sub(r"^[a-z]+://", "", (text or "").strip())
-    tag = DEFAULT_TAG
-    if name.rfind(":") > name.rfind("/"):
-        name, tag = name.rsplit(":", 1)
-    parts = name.split("/")
-    if len(parts) == 1:
-        host, namespace, model = DEFAULT_HOST, DEFAULT_NAMESPACE, parts[0]
-    elif len(parts) == 2:
-        host, namespace, model = DEFAULT_HOST, parts[0], parts[1]
-    elif len(parts) == 3:
-        host, namespace, model = parts
-    else:
+    """``llama3.2:1b`` -> registry.ollama.ai/library/llama3.2:1b; raises StoreError when invalid.
+
+    Parsed by the collection's one name grammar (``_ollama_name``, the server's own
+    rules); the store keeps only the four parts its paths are made of.
+    """
+    try:
+        parsed = ParsedName.parse(text or "")
+    except OllamaNameError as exc:
+        raise StoreError(str(exc)) from None
+    if "/" in parsed.host:
         raise StoreError(f"model name {text!r} has too many '/' parts (at most host/namespace/model:tag)")
-    for kind, value in (("host", host), ("namespace", namespace), ("model", model), ("tag", tag)):
-        if not _PART[kind].match(value):
-            raise StoreError(f"model name {text!r}: {kind} {value!r} is not a valid Ollama name part")
-    return ModelName(host, namespace, model, tag)
+    return ModelName(parsed.host, parsed.namespace, parsed.model, parsed.tag)
 
 
 def digest_hex(digest: str) -> str:
