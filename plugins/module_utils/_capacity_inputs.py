@@ -30,6 +30,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog i
     OPTIONAL_DEFAULTS,
     REQUIRED_FIELDS,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._model_tiers import ModelPlanError, parse_entry
 
 TIERS = MODEL_TIERS
 MAX_CPU_CORES = 4096
@@ -558,21 +559,19 @@ def validate_models(
         unknown[str(instance)] = []
         for index, entry in enumerate(sequence(problems, entries, variable, "{name, tier} entries")):
             where = f"{variable}[{index}]"
-            if not isinstance(entry, Mapping):
-                problems.bad(where, entry, "a mapping with at least a name")
-                continue
-            raw_name = entry.get("name")
-            if not isinstance(raw_name, str) or not raw_name.strip():
-                problems.error(
-                    "inventory",
-                    f"{where} has no model name" + ("" if raw_name is None else f" ({describe(raw_name)})"),
-                    f'Give {where} a name, e.g. {{name: "llama3.1:8b", tier: warm}}, or remove the entry',
-                )
-                continue
-            tier = entry.get("tier")
-            tier = "none" if tier is None else tier
-            if tier not in TIERS:
-                problems.bad(f"{where}.tier", tier, f"one of {', '.join(TIERS)}")
+            try:
+                raw_name, tier = parse_entry(entry, where)
+            except ModelPlanError as exc:
+                if exc.field == "entry":
+                    problems.bad(where, entry, "a mapping with at least a name")
+                elif exc.field == "name":
+                    problems.error(
+                        "inventory",
+                        f"{where} has no model name" + ("" if exc.value is None else f" ({describe(exc.value)})"),
+                        f'Give {where} a name, e.g. {{name: "llama3.1:8b", tier: warm}}, or remove the entry',
+                    )
+                else:
+                    problems.bad(f"{where}.tier", exc.value, f"one of {', '.join(TIERS)}")
                 continue
             name = normalise_model_name(raw_name)
             row: dict[str, Any] = {

@@ -24,7 +24,32 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._constants impor
 
 
 class ModelPlanError(ValueError):
-    """An instance or model entry is invalid; the message names the variable path."""
+    """An instance or model entry is invalid; the message names the variable path.
+
+    ``field`` says what is wrong (``entry``, ``name``, ``tier`` or None) and ``value`` holds it.
+    """
+
+    def __init__(self, message: str, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+def parse_entry(entry: Any, where: str) -> tuple[str, str]:
+    """(name, tier) of one ``aistack_models`` entry: the one check the models role and the planner share.
+
+    A missing or empty tier is ``none``; ModelPlanError names ``where`` otherwise.
+    """
+    if not isinstance(entry, Mapping):
+        raise ModelPlanError(f"{where} must be a mapping with at least a name", "entry", entry)
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ModelPlanError(f"{where} must be a mapping with at least a name", "name", name)
+    tier = entry.get("tier")
+    tier = "none" if tier is None or tier == "" else tier
+    if not isinstance(tier, str) or tier not in TIERS:
+        raise ModelPlanError(f"{where}.tier must be one of {', '.join(TIERS)}, got {tier!r}", "tier", tier)
+    return name.strip(), tier
 
 
 def _is_list(value: Any) -> bool:
@@ -42,13 +67,7 @@ def plan_instance(name: str, url: Any, models: Any, where: str, url_where: str) 
     tiers: dict[str, str] = {}
     for index, entry in enumerate(models):
         entry_where = f"{where}[{index}]"
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
-            raise ModelPlanError(f"{entry_where} must be a mapping with at least a name")
-        model = entry["name"].strip()
-        tier = entry.get("tier")
-        tier = "none" if tier is None or tier == "" else str(tier)
-        if tier not in TIERS:
-            raise ModelPlanError(f"{entry_where}.tier must be one of {', '.join(TIERS)}, got {tier!r}")
+        model, tier = parse_entry(entry, entry_where)
         if model in tiers and tiers[model] != tier:
             raise ModelPlanError(f"{entry_where}: {model} is listed twice, as {tiers[model]} and as {tier}")
         tiers[model] = tier
