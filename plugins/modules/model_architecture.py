@@ -195,8 +195,9 @@ models:
           C(feed_forward_length_per_layer), sliding-window facts C(sliding_window), C(sliding_window_layers) (one
           boolean per block, true when windowed), C(sliding_window_source) (C(gguf) or C(architecture)), mixture of
           experts facts C(expert_count), C(expert_used_count), C(expert_shared_count), C(expert_feed_forward_length),
-          C(leading_dense_block_count), and multi-head latent attention facts C(kv_lora_rank), C(key_length_mla),
-          C(value_length_mla). Unknown values are null.
+          C(leading_dense_block_count), multi-head latent attention facts C(kv_lora_rank), C(key_length_mla),
+          C(value_length_mla), and a vision tower inside the model file C(vision_bytes), C(vision_graph_bytes) (the
+          compute graph of one image). Unknown values are null.
       type: dict
       sample:
         architecture: gemma3
