@@ -294,3 +294,26 @@ def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(tmp
     assert rc != 0
     message = _failures(result, "ai-server")[0]
     assert all(text in message for text in ("redis.memory_gb", "open_webui.size_gb", "OLLAMA_KV_CACHE_TYPE"))
+
+
+def test_unknown_model_is_planned_from_its_gguf_file(tmp_path: Path) -> None:
+    """aistack_model_gguf_files makes the preflight role read the model's GGUF header on the controller."""
+    from ansible_collections.aistack.baremetal.tests.unit import gguf_models as gm
+
+    gguf = gm.write_model(tmp_path / "gemma3-custom.gguf", "gemma3:12b", small_vocab=True)
+    os.truncate(gguf, 8_100_000_000)  # a sparse file as large as the real blob; only its header is read
+    stack = _fitting_stack()
+    stack["aistack_ollama_version"] = "0.32.15"
+    stack["aistack_model_gguf_files"] = {"gemma3:12b-custom": str(gguf)}
+    stack["aistack_models"] = {"primary": [{"name": "gemma3:12b-custom", "tier": "hot"}, {"tier": "warm"}]}
+    rc, result = _run(
+        tmp_path, {"ai-server": DECLARED}, stack=stack, extra={"preflight_model_cache_dir": str(tmp_path)}
+    )
+    assert rc == 0, _failures(result, "ai-server")
+    plan = json.loads((tmp_path / "reports" / "report.json").read_text())["plans"][0]
+    primary = plan["models"]["primary"]
+    assert primary["not_estimated"] == []
+    (model,) = primary["models"]
+    assert (model["name"], model["method"], model["facts_from"]) == ("gemma3:12b-custom", "allocations", "artifact")
+    markdown = (tmp_path / "reports" / "report.md").read_text()
+    assert "allocations (artifact)" in markdown

@@ -133,3 +133,17 @@ def test_not_estimated_models_are_rows_and_a_note() -> None:
     assert "- **Not estimated (not in the capacity catalog, left out of the figures): gemma3:1b.**" in markdown
     page = rep.render_html([plan])
     assert '<td class="bad">gemma3:1b (not estimated)</td>' in page
+
+
+def test_every_format_names_the_method_per_model() -> None:
+    inputs = example_plan_inputs()
+    inputs["models"] = {"primary": [{"name": "gemma3:12b", "tier": "hot"}, {"name": "llama3.1:8b", "tier": "hot"}]}
+    plan = bud.build_plan(**inputs, ollama_version="0.32.15")
+    markdown = rep.render_markdown([plan])
+    assert "| method |" in markdown
+    assert "| allocations (catalog) |" in markdown and "| estimator (catalog) |" in markdown
+    assert "- Method per model (Ollama 0.32.15): allocations = " in markdown
+    page = rep.render_html([plan])
+    assert "<td>allocations (catalog)</td>" in page
+    methods = {m["name"]: m["method"] for m in plan["models"]["primary"]["models"]}
+    assert methods == {"gemma3:12b": "allocations", "llama3.1:8b": "estimator"}
