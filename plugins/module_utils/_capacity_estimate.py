@@ -312,6 +312,17 @@ def graph_size(spec: ModelSpec, ctx_total: int, batch: int, kv_total: int) -> tu
         if spec.architecture == "gemma3n":
             return 4 * partial, 4 * full
         return partial, full
+    if spec.architecture == "deepseek2":
+        # Multi-head latent attention: three embedding-wide buffers and scores over the KV heads.
+        hkv = spec.head_count_kv
+        full = max(4 * batch * (3 * e + v), 4 * batch * (3 * e + 2 + ctx_total * (1 + hkv) + 2 * k * hkv))
+        partial = max(
+            4 * batch * (3 * e + v) + e * v * 105 // 128,
+            4 * batch * (2 * e + 1 + 2 * k * hkv + ctx_total + ctx_total * hkv)
+            + 4 * k * ctx_total * hkv
+            + e * k * hkv * 9 // 16,
+        )
+        return partial, full
     # Fallback for architectures without a formula: GQA ratio x KV / 6 (gpt-oss twice that).
     ratio = h // max(spec.head_count_kv, 1)
     if spec.architecture in ("gpt-oss", "gptoss"):

@@ -239,3 +239,14 @@ def test_parse_version() -> None:
 def test_bad_sliding_window_layers_are_named() -> None:
     with pytest.raises(inp.CapacityInputError, match="sliding_window_layers"):
         inp.spec_from_row({**GEMMA3_12B, "sliding_window_layers": [True, False]}, "test")
+
+
+def test_deepseek2_graph_formula() -> None:
+    """16384 tokens, batch 512: Ollama logged graph.full 568.0 MiB and graph.partial 759.4 MiB (ollama#5136)."""
+    spec = inp.spec_from_row({**MOE, "vocab_size": 102_400}, "test")
+    partial, full = est.graph_size(spec, 16384, 512, 0)
+    assert full == 4 * 512 * (3 * 2048 + 2 + 16384 * 17 + 2 * 192 * 16) == 595_595_264
+    assert partial == (
+        4 * 512 * (2 * 2048 + 1 + 2 * 192 * 16 + 16384 + 16384 * 16) + 4 * 192 * 16384 * 16 + 2048 * 192 * 16 * 9 // 16
+    )
+    assert partial == 796_264_448
