@@ -78,12 +78,13 @@ def parse_name(text: str) -> ModelName:
     Parsed by the collection's one name grammar (``_ollama_name``, the server's own
     rules); the store keeps only the four parts its paths are made of.
     """
+    path = (text or "").strip().partition("://")[2] or (text or "").strip()
+    if path.count("/") > 2:
+        raise StoreError(f"model name {text!r} has too many '/' parts (at most host/namespace/model:tag)")
     try:
         parsed = ParsedName.parse(text or "")
     except OllamaNameError as exc:
         raise StoreError(str(exc)) from None
-    if "/" in parsed.host:
-        raise StoreError(f"model name {text!r} has too many '/' parts (at most host/namespace/model:tag)")
     return ModelName(parsed.host, parsed.namespace, parsed.model, parsed.tag)
 
 
