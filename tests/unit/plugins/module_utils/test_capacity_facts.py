@@ -161,9 +161,9 @@ def test_standalone_volume_is_budgeted_by_default() -> None:
     plan = bud.build_plan(**inputs)
     items = {i["name"]: i["value"] for i in plan["budget"]["disk"]["items"]}
     assert items["volume ollama_standalone"] == 50
-    without = dict(inputs, standby_allocations={})
+    without = {**inputs, "standby_allocations": {}}
     baseline = bud.build_plan(**without)["budget"]["disk"]["requested"]
     assert plan["budget"]["disk"]["requested"] == baseline + 50
-    named = dict(inputs, volumes={**inputs["volumes"], "ollama_standalone": {"size_gb": 80}})
+    named = {**inputs, "volumes": {**inputs["volumes"], "ollama_standalone": {"size_gb": 80}}}
     items = {i["name"]: i["value"] for i in bud.build_plan(**named)["budget"]["disk"]["items"]}
     assert items["volume ollama_standalone"] == 80
