@@ -107,41 +107,55 @@ def chart_version(spec: Mapping[str, Any]) -> str:
 def chart_steps(current: Iterable[Mapping[str, Any]], desired: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Chart changes: ``current`` HelmChart objects (k8s_info), ``desired`` ``{layer, name, variable, source}``.
 
-    A chart in the inventory and not in the cluster is ``install``; one whose
-    version differs is ``upgrade`` (``downgrade`` when lower, which Helm allows
-    and the plan shows); the same version is ``none``.
+    An item with ``chart`` instead of ``name`` stands for every HelmChart of
+    that chart (the Ollama instances: one release per instance), or one named
+    ``chart`` when the cluster has none. A chart in the inventory and not in
+    the cluster is ``install``; one whose version differs is ``upgrade``
+    (``downgrade`` when lower, which Helm allows and the plan shows); the same
+    version is ``none``.
     """
-    have = {}
+    have: dict[str, str] = {}
+    by_chart: dict[str, list[str]] = {}
     for obj in current:
         meta = obj.get("metadata") or {}
-        have[str(meta.get("name"))] = chart_version(obj.get("spec") or {})
+        spec = obj.get("spec") or {}
+        have[str(meta.get("name"))] = chart_version(spec)
+        by_chart.setdefault(_chart_name(spec), []).append(str(meta.get("name")))
     steps = []
     for item in desired:
-        name = str(item["name"])
+        names = [str(item["name"])] if item.get("name") else sorted(by_chart.get(str(item["chart"]), [item["chart"]]))
         after = chart_version(item.get("source") or {})
         if not after:
             raise UpgradeError(
-                f"{item.get('variable', name)}: no chart version (set version, or a <chart>-<version>.tgz)"
+                f"{item.get('variable', names[0])}: no chart version (set version, or a <chart>-<version>.tgz)"
             )
-        before = have.get(name)
-        if before is None:
-            action = "install"
-        elif before == after:
-            action = "none"
-        else:
-            action = "downgrade" if _version_key(after) < _version_key(before) else "upgrade"
-        steps.append(
-            {
-                "layer": int(item.get("layer", 0)),
-                "name": name,
-                "variable": item.get("variable", ""),
-                "before": before,
-                "after": after,
-                "action": action,
-            }
-        )
+        for name in names:
+            before = have.get(name)
+            if before is None:
+                action = "install"
+            elif before == after:
+                action = "none"
+            else:
+                action = "downgrade" if _version_key(after) < _version_key(before) else "upgrade"
+            steps.append(
+                {
+                    "layer": int(item.get("layer", 0)),
+                    "name": name,
+                    "variable": item.get("variable", ""),
+                    "before": before,
+                    "after": after,
+                    "action": action,
+                }
+            )
     steps.sort(key=lambda s: (s["layer"], s["name"]))
     return steps
+
+
+def _chart_name(spec: Mapping[str, Any]) -> str:
+    """The chart's name: ``spec.chart`` for a repository chart, the archive name without version otherwise."""
+    chart = str(spec.get("chart") or "")
+    match = _TGZ_VERSION.match(chart.rsplit("/", 1)[-1])
+    return match["chart"] if match else chart
 
 
 def _version_key(version: str) -> tuple[Any, ...]:
@@ -161,28 +175,56 @@ def images_from_k8s(resources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return out
 
 
+def _repository(image: str) -> str:
+    """An image without tag or digest or Docker Hub's implicit prefixes (``docker.io/library/redis:7`` -> ``redis``)."""
+    name = image.split("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    for prefix in ("docker.io/library/", "docker.io/", "library/"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
 def image_steps(current: Mapping[str, str], desired: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Image changes: ``desired`` ``{layer, workload: <Kind>/<ns>/<name>/<container>, image, variable}``."""
+    """Image changes: ``desired`` ``{layer, image, variable}`` and optionally ``workload``.
+
+    With ``workload`` (``<Kind>/<namespace>/<name>/<container>``) that
+    container is compared; without it, every container running the same
+    repository (every Ollama instance for ``ollama/ollama:<version>``). An
+    empty ``image`` is skipped: not pinned, the chart's default changes with
+    the chart.
+    """
     steps = []
     for item in desired:
-        key = str(item["workload"])
         after = str(item.get("image") or "")
         if not after:
-            continue  # not pinned in the inventory: the chart's default, changed with the chart
-        before = current.get(key)
-        action = "install" if before is None else ("none" if before == after else "upgrade")
-        steps.append(
-            {
-                "layer": int(item.get("layer", 0)),
-                "workload": key,
-                "variable": item.get("variable", ""),
-                "before": before,
-                "after": after,
-                "action": action,
-            }
-        )
+            continue
+        if item.get("workload"):
+            keys = [str(item["workload"])]
+        else:
+            keys = sorted(k for k, v in current.items() if _repository(v) == _repository(after)) or [
+                f"(new)/{_repository(after)}"
+            ]
+        for key in keys:
+            before = current.get(key)
+            action = "install" if before is None else ("none" if _same_image(before, after) else "upgrade")
+            steps.append(
+                {
+                    "layer": int(item.get("layer", 0)),
+                    "workload": key,
+                    "variable": item.get("variable", ""),
+                    "before": before,
+                    "after": after,
+                    "action": action,
+                }
+            )
     steps.sort(key=lambda s: (s["layer"], s["workload"]))
     return steps
+
+
+def _same_image(a: str, b: str) -> bool:
+    return _repository(a) == _repository(b) and a.rsplit(":", 1)[-1] == b.rsplit(":", 1)[-1]
 
 
 def plan(

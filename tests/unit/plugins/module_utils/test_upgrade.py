@@ -152,6 +152,38 @@ def test_charts_and_images_before_after_per_layer() -> None:
     assert hints[-1].endswith("(openwebui/pre-upgrade-20260130T020000Z)")
 
 
+def test_every_release_of_a_chart_and_every_container_of_an_image() -> None:
+    result = plan(
+        nodes=[],
+        target_k3s="v1.33.5+k3s1",
+        helmcharts=[
+            helmchart(
+                "open-webui-ollama", repo="https://otwld.github.io/ollama-helm", chart="ollama", version="1.70.0"
+            ),
+            helmchart("ollama-standalone", chart="https://%{KUBERNETES_API}%/static/charts/ollama-1.70.0.tgz"),
+        ],
+        charts=[{"layer": 4, "chart": "ollama", "variable": "ollama_chart", "source": {"version": "1.77.0"}}],
+        workloads=[
+            deployment("open-webui-ollama", "ollama/ollama:0.30.0"),
+            deployment("ollama-standalone", "docker.io/ollama/ollama:0.32.15"),
+            deployment("redis", "docker.io/library/redis:7.4.6-alpine"),
+        ],
+        images=[
+            {"layer": 4, "image": "ollama/ollama:0.32.15", "variable": "ollama_version"},
+            {"layer": 4, "image": "redis:7.4.6-alpine", "variable": "open_webui_redis_image"},
+        ],
+    )
+    assert [(s["name"], s["before"], s["action"]) for s in result["charts"]] == [
+        ("ollama-standalone", "1.70.0", "upgrade"),
+        ("open-webui-ollama", "1.70.0", "upgrade"),
+    ]
+    assert [(s["workload"].split("/")[2], s["action"]) for s in result["images"]] == [
+        ("ollama-standalone", "none"),
+        ("open-webui-ollama", "upgrade"),
+        ("redis", "none"),
+    ]
+
+
 def test_chart_version_from_a_source_or_a_helmchart() -> None:
     assert chart_version({"repo": "https://x", "chart": "longhorn", "version": "1.12.1"}) == "1.12.1"
     assert chart_version({"file": "ingress-nginx-4.15.1.tgz"}) == "4.15.1"
