@@ -51,6 +51,7 @@ def plan(
     pvcs: Iterable[Mapping[str, Any]],
     delete_data: bool,
     data_paths: Iterable[str] = (),
+    longhorn_namespace: str = "longhorn-system",
 ) -> dict[str, Any]:
     """The reset: components to remove in order, volumes deleted or kept, and the report lines."""
     steps = removal_order(components)
@@ -78,8 +79,30 @@ def plan(
         "delete_paths": paths if delete_data else [],
         "keep_paths": [] if delete_data else paths,
     }
+    result["delete_objects"] = [obj for v in result["delete_volumes"] for obj in volume_objects(v, longhorn_namespace)]
     result["report"] = report(result)
     return result
+
+
+def volume_objects(volume: Mapping[str, Any], longhorn_namespace: str) -> list[dict[str, Any]]:
+    """What deleting a volume takes, in order: the claim, its PersistentVolume (Retain keeps it), Longhorn's volume."""
+    objects: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"namespace": volume["namespace"], "name": volume["name"]},
+        }
+    ]
+    if volume.get("volume"):
+        objects.append({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": volume["volume"]}})
+        objects.append(
+            {
+                "apiVersion": "longhorn.io/v1beta2",
+                "kind": "Volume",
+                "metadata": {"namespace": longhorn_namespace, "name": volume["volume"]},
+            }
+        )
+    return objects
 
 
 def report(result: Mapping[str, Any]) -> str:

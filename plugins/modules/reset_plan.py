@@ -43,6 +43,10 @@ options:
     type: list
     elements: path
     default: []
+  longhorn_namespace:
+    description: Namespace of Longhorn's Volume objects.
+    type: str
+    default: longhorn-system
 attributes:
   check_mode:
     support: full
@@ -81,6 +85,12 @@ keep_volumes:
   returned: success
   type: list
   elements: dict
+delete_objects:
+  description:
+    - Objects to delete for RV(delete_volumes), in order - each claim, its PersistentVolume and Longhorn's Volume.
+  returned: success
+  type: list
+  elements: dict
 delete_paths:
   description: Data directories to delete.
   returned: success
@@ -110,6 +120,7 @@ def main() -> None:
             "pvcs": {"type": "list", "elements": "dict", "default": []},
             "delete_data": {"type": "bool", "default": False},
             "data_paths": {"type": "list", "elements": "path", "default": []},
+            "longhorn_namespace": {"type": "str", "default": "longhorn-system"},
         },
         supports_check_mode=True,
     )
@@ -121,6 +132,7 @@ def main() -> None:
             pvcs=p["pvcs"],
             delete_data=p["delete_data"],
             data_paths=p["data_paths"],
+            longhorn_namespace=p["longhorn_namespace"],
         )
     except ResetError as exc:
         module.fail_json(msg=str(exc))

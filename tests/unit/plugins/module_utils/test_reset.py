@@ -48,7 +48,7 @@ def test_components_go_in_reverse_install_order() -> None:
 
 def test_without_the_second_variable_every_volume_and_data_directory_is_kept() -> None:
     result = plan(components=ALL, namespaces=NAMESPACES, pvcs=PVCS, delete_data=False, data_paths=["/var/lib/longhorn"])
-    assert result["delete_volumes"] == [] and result["delete_paths"] == []
+    assert result["delete_volumes"] == [] and result["delete_paths"] == [] and result["delete_objects"] == []
     assert [(v["namespace"], v["name"]) for v in result["keep_volumes"]] == [
         ("object-storage", "data-seaweedfs-0"),
         ("open-webui", "ollama-models"),
@@ -69,4 +69,9 @@ def test_delete_data_deletes_volumes_and_data_directories() -> None:
     result = plan(components=ALL, namespaces=NAMESPACES, pvcs=PVCS, delete_data=True, data_paths=["/var/lib/longhorn"])
     assert len(result["delete_volumes"]) == 3 and result["keep_volumes"] == []
     assert result["delete_paths"] == ["/var/lib/longhorn"]
+    assert [(o["kind"], o["metadata"]["name"]) for o in result["delete_objects"][:3]] == [
+        ("PersistentVolumeClaim", "data-seaweedfs-0"),
+        ("PersistentVolume", "pvc-data-seaweedfs-0"),
+        ("Volume", "pvc-data-seaweedfs-0"),
+    ]
     assert "- no volume or data directory" in result["report"].split("## Kept")[1]
