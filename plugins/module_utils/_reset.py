@@ -37,7 +37,7 @@ class ResetError(Exception):
 def removal_order(components: Iterable[str]) -> list[dict[str, Any]]:
     """The given components in reverse install order, ``{role, layer}``."""
     wanted = list(components)
-    known = [name for name, _ in ORDER]
+    known = [name for name, _layer in ORDER]
     unknown = sorted(set(wanted) - set(known))
     if unknown:
         raise ResetError(f"unknown components {unknown}; known: {known}")

@@ -30,7 +30,7 @@ options:
     elements: str
     required: true
   pvcs:
-    description: PersistentVolumeClaim objects (C(kubernetes.core.k8s_info) RV(resources)).
+    description: PersistentVolumeClaim objects (C(kubernetes.core.k8s_info) C(resources)).
     type: list
     elements: dict
     default: []

@@ -30,7 +30,7 @@ options:
     choices: [plan, gate]
     default: plan
   nodes:
-    description: Node objects of the cluster (C(k8s_info) C(kind=Node) RV(resources)).
+    description: Node objects of the cluster (C(k8s_info) C(kind=Node) C(resources)).
     type: list
     elements: dict
     default: []
@@ -38,7 +38,7 @@ options:
     description: The k3s version the inventory asks for, for example V(v1.33.5+k3s1).
     type: str
   helmcharts:
-    description: HelmChart objects of the cluster (C(k8s_info) C(kind=HelmChart) RV(resources)); the plan's before side.
+    description: HelmChart objects of the cluster (C(k8s_info) C(kind=HelmChart) C(resources)); the plan's before side.
     type: list
     elements: dict
     default: []
@@ -51,7 +51,7 @@ options:
     default: []
   workloads:
     description:
-      - Deployment, StatefulSet and DaemonSet objects (C(k8s_info) RV(resources)), for the images before
+      - Deployment, StatefulSet and DaemonSet objects (C(k8s_info) C(resources)), for the images before
         (V(plan)) and the readiness the gate checks (V(gate)).
     type: list
     elements: dict

@@ -146,7 +146,7 @@ def test_restore_refuses_while_open_webui_is_connected(
         env={"PGPASSWORD": password_of(url), "PATH": "/usr/bin:/bin"},
     )
     try:
-        for _ in range(100):
+        for _attempt in range(100):
             if pg_server.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'") != "0":
                 break
             time.sleep(0.1)
