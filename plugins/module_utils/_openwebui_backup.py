@@ -26,8 +26,11 @@ are moved aside (or deleted) and the staged ones renamed into place. It
 refuses to run while a process has the database open (or the instance's
 URL answers) unless told otherwise.
 
-PostgreSQL (``DATABASE_URL=postgresql://...``) is not supported yet: the
-functions fail with that message before touching anything.
+With a PostgreSQL ``DATABASE_URL`` the database part is a ``pg_dump``
+custom-format archive (``database.pgdump``) instead, restored with
+``pg_restore --single-transaction`` (``_openwebui_backup_pg``); the uploads
+and the manifest are the same. Such a restore refuses to run while other
+sessions are connected to the database (Open WebUI running).
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup_pg import (
+    DUMP_NAME,
+    Postgres,
+    PostgresError,
+    Runner,
+)
 from ansible_collections.aistack.baremetal.plugins.module_utils._s3 import S3Client, S3Error
 
 FORMAT = "aistack.openwebui_backup/1"
@@ -55,18 +64,17 @@ class BackupError(Exception):
     """A backup or restore step failed; nothing was replaced."""
 
 
+def is_postgres(database_url: str | None) -> bool:
+    return bool(database_url) and str(database_url).split(":", 1)[0].lower().startswith("postgres")
+
+
 def database_path(data_dir: str, database_url: str | None) -> str:
-    """The SQLite file of an instance; fails for PostgreSQL and other engines."""
+    """The SQLite file of an instance; fails for other engines (PostgreSQL goes through ``database``)."""
     if not database_url:
         return os.path.join(data_dir, "webui.db")
     scheme = database_url.split(":", 1)[0].lower()
-    if scheme.startswith("postgres"):
-        raise BackupError(
-            "PostgreSQL backup not supported yet: database_url is a PostgreSQL URL. Back the database up with "
-            "pg_dump; this module backs up SQLite databases only"
-        )
     if not scheme.startswith("sqlite"):
-        raise BackupError(f"database_url scheme {scheme!r} is not supported (only sqlite:/// URLs)")
+        raise BackupError(f"database_url scheme {scheme!r} is not supported (sqlite:/// and postgresql:// URLs are)")
     # sqlite:///relative/path, sqlite:////absolute/path (SQLAlchemy)
     path = unquote(urlsplit(database_url).path)
     if path.startswith("//"):
@@ -77,6 +85,104 @@ def database_path(data_dir: str, database_url: str | None) -> str:
     if not path:
         raise BackupError(f"database_url {database_url!r} names no database file")
     return path
+
+
+class _Sqlite:
+    """The SQLite database file: online backup API copy, restored by renaming."""
+
+    engine = "sqlite"
+
+    def __init__(self, data_dir: str, database_url: str | None) -> None:
+        self.path = database_path(data_dir, database_url)
+        self.rel = _safe_relpath(os.path.relpath(self.path, data_dir)) if _inside(self.path, data_dir) else "webui.db"
+        self.where = self.path
+
+    def check(self) -> None:
+        if not os.path.isfile(self.path):
+            raise BackupError(f"database {self.path} does not exist (is data_dir right?)")
+
+    def snapshot(self, work: str) -> tuple[str, dict[str, Any]]:
+        snap = os.path.join(work, "webui.db")
+        snapshot_database(self.path, snap)
+        return snap, {"engine": self.engine, "path": self.rel}
+
+    def target(self, data_dir: str, rel: str) -> str:
+        return os.path.join(data_dir, rel) if rel != "webui.db" else self.path
+
+    def matches(self, target: str, entry: dict[str, Any], db_doc: dict[str, Any], work: str) -> bool:
+        if not os.path.isfile(target) or _sha256_file(target)[0] != entry["sha256"]:
+            return False
+        wal = target + "-wal"
+        return not (os.path.exists(wal) and os.path.getsize(wal) > 0)
+
+    def holders(self, target: str) -> list[str]:
+        return [f"pid {pid} has {target} open" for pid in processes_using(target)]
+
+    def apply(self, staged: str, target: str, aside: str | None) -> bool:
+        moved = False
+        for suffix in ("", *DB_SIDE_FILES):
+            if os.path.exists(target + suffix):
+                if aside:
+                    os.replace(target + suffix, os.path.join(aside, os.path.basename(target) + suffix))
+                else:
+                    os.unlink(target + suffix)
+                moved = True
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.replace(staged, target)
+        return moved
+
+
+class _Postgresql:
+    """A PostgreSQL database: pg_dump custom format, restored with pg_restore in one transaction."""
+
+    engine = "postgresql"
+    rel = DUMP_NAME
+
+    def __init__(self, database_url: str, run: Runner | None) -> None:
+        try:
+            self.pg = Postgres(database_url, run)
+        except PostgresError as exc:
+            raise BackupError(str(exc)) from None
+        self.where: str = self.pg.conn.where
+
+    def check(self) -> None:
+        """pg_dump itself says when the server or the database is not there."""
+
+    def snapshot(self, work: str) -> tuple[str, dict[str, Any]]:
+        dump = os.path.join(work, DUMP_NAME)
+        self.pg.dump(dump)
+        self.pg.check_dump(dump)
+        return dump, {
+            "engine": self.engine,
+            "path": self.rel,
+            "format": "custom",
+            # The content as plain SQL, so a restore can tell whether the database already holds it.
+            "content_sha256": self.pg.dump_digest(dump, work),
+        }
+
+    def target(self, data_dir: str, rel: str) -> str:
+        return self.where
+
+    def matches(self, target: str, entry: dict[str, Any], db_doc: dict[str, Any], work: str) -> bool:
+        want = db_doc.get("content_sha256")
+        return bool(want) and self.pg.content_digest(work) == want
+
+    def holders(self, target: str) -> list[str]:
+        count = self.pg.other_sessions()
+        return [f"{count} other session(s) connected to {target}"] if count else []
+
+    def apply(self, staged: str, target: str, aside: str | None) -> bool:
+        if aside:
+            self.pg.dump(os.path.join(aside, DUMP_NAME))
+        self.pg.restore(staged, os.path.dirname(staged))
+        return bool(aside)
+
+
+def database(data_dir: str, database_url: str | None, run: Runner | None = None) -> _Sqlite | _Postgresql:
+    """The instance's database: SQLite (default, or sqlite:/// URL) or PostgreSQL (postgresql:// URL)."""
+    if database_url and is_postgres(database_url):
+        return _Postgresql(database_url, run)
+    return _Sqlite(data_dir, database_url)
 
 
 def backup_prefix(prefix: str, name: str) -> str:
@@ -161,25 +267,24 @@ def backup(
     check_mode: bool,
     tmp_dir: str | None = None,
     now: Callable[[], datetime.datetime] = _now,
+    run: Runner | None = None,
 ) -> dict[str, Any]:
     """Take a backup named ``name`` (default: the UTC time); return the module result."""
-    db_path = database_path(data_dir, database_url)
+    db = database(data_dir, database_url, run)
     created = now()
     name = name or created.strftime("%Y%m%dT%H%M%SZ")
     if "/" in name or name in (".", ".."):
         raise BackupError(f"backup name {name!r} may not contain '/'")
     base = backup_prefix(prefix, name)
     manifest_key = f"{base}/manifest.json"
-    if not os.path.isfile(db_path):
-        raise BackupError(f"database {db_path} does not exist (is data_dir right?)")
+    db.check()
     client.check_bucket(bucket)
     existing = client.get_object(bucket, manifest_key)
-    result: dict[str, Any] = {"name": name, "manifest_key": manifest_key, "database": db_path}
+    result: dict[str, Any] = {"name": name, "manifest_key": manifest_key, "database": db.where}
     if existing is not None and not force:
         result.update(changed=False, manifest=json.loads(existing.decode("utf-8")))
         return result
-    db_rel = _safe_relpath(os.path.relpath(db_path, data_dir)) if _inside(db_path, data_dir) else "webui.db"
-    planned = [db_rel]
+    planned = [db.rel]
     for directory in directories:
         root = os.path.join(data_dir, _safe_relpath(directory))
         if os.path.isdir(root):
@@ -189,14 +294,13 @@ def backup(
         return result
     work = tempfile.mkdtemp(prefix="aistack-openwebui-backup-", dir=tmp_dir)
     try:
-        snap = os.path.join(work, "webui.db")
-        snapshot_database(db_path, snap)
-        files = []
-        entry = _upload_file(client, bucket, f"{base}/files/{db_rel}", snap)
-        files.append({"path": db_rel, **entry})
+        snap, db_doc = db.snapshot(work)
+        files = [{"path": db.rel, **_upload_file(client, bucket, f"{base}/files/{db.rel}", snap)}]
         for rel in planned[1:]:
             entry = _upload_file(client, bucket, f"{base}/files/{rel}", os.path.join(data_dir, rel))
             files.append({"path": rel, **entry})
+    except PostgresError as exc:
+        raise BackupError(f"backup {name}: {exc}; nothing was uploaded as a backup") from None
     except OSError as exc:
         raise BackupError(f"backup {name}: {exc.strerror or exc} ({getattr(exc, 'filename', '')})") from None
     finally:
@@ -206,7 +310,7 @@ def backup(
         "name": name,
         "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "openwebui_version": version,
-        "database": {"engine": "sqlite", "path": db_rel},
+        "database": db_doc,
         "directories": directories,
         "files": files,
     }
@@ -311,13 +415,21 @@ def restore(
     check_mode: bool,
     running: Callable[[str], list[str]] | None = None,
     now: Callable[[], datetime.datetime] = _now,
+    run: Runner | None = None,
 ) -> dict[str, Any]:
     """Restore backup ``name`` (default: the newest) into data_dir; return the module result."""
-    db_path = database_path(data_dir, database_url)
+    db = database(data_dir, database_url, run)
     client.check_bucket(bucket)
     name, doc = load_manifest(client, bucket, prefix, name)
     base = backup_prefix(prefix, name)
-    db_rel = _safe_relpath(str(doc.get("database", {}).get("path", "webui.db")))
+    db_doc = doc.get("database") or {}
+    engine = str(db_doc.get("engine", "sqlite"))
+    if engine != db.engine:
+        raise BackupError(
+            f"backup {name} holds a {engine} database, database_url names a {db.engine} one; restore it into an "
+            f"instance of the same engine; nothing was changed"
+        )
+    db_rel = _safe_relpath(str(db_doc.get("path", "webui.db")))
     directories = [_safe_relpath(d) for d in doc.get("directories", [])]
     entries: list[dict[str, Any]] = []
     for item in doc["files"]:
@@ -326,24 +438,78 @@ def restore(
             raise BackupError(f"backup {name}: file {rel!r} is outside the backed-up directories")
         entries.append({"path": rel, "sha256": str(item["sha256"]), "size": int(item["size"])})
     target: dict[str, dict[str, Any]] = {str(e["path"]): e for e in entries}
-    target_db = os.path.join(data_dir, db_rel) if db_rel != "webui.db" else db_path
-    # What differs from the current data.
-    differs = []
-    for entry in entries:
-        local = target_db if entry["path"] == db_rel else os.path.join(data_dir, entry["path"])
-        if not os.path.isfile(local) or _sha256_file(local)[0] != entry["sha256"]:
-            differs.append(entry["path"])
+    target_db = db.target(data_dir, db_rel)
+    # Scratch space for comparing a PostgreSQL database with the backup; files are staged in data_dir.
+    work = tempfile.mkdtemp(prefix="aistack-openwebui-restore-")
+    try:
+        return _restore_staged(
+            client,
+            bucket,
+            base,
+            name,
+            doc,
+            db,
+            work,
+            data_dir=data_dir,
+            entries=entries,
+            target=target,
+            target_db=target_db,
+            db_rel=db_rel,
+            directories=directories,
+            allow_running=allow_running,
+            keep_previous=keep_previous,
+            check_mode=check_mode,
+            running=running,
+            now=now,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _restore_staged(
+    client: S3Client,
+    bucket: str,
+    base: str,
+    name: str,
+    doc: dict[str, Any],
+    db: _Sqlite | _Postgresql,
+    work: str,
+    *,
+    data_dir: str,
+    entries: list[dict[str, Any]],
+    target: dict[str, dict[str, Any]],
+    target_db: str,
+    db_rel: str,
+    directories: list[str],
+    allow_running: bool,
+    keep_previous: bool,
+    check_mode: bool,
+    running: Callable[[str], list[str]] | None,
+    now: Callable[[], datetime.datetime],
+) -> dict[str, Any]:
+    """Compare, refuse a running instance, stage and verify every file, then swap."""
+    db_doc = doc.get("database") or {}
+    try:
+        differs = []
+        for entry in entries:
+            if entry["path"] == db_rel:
+                same = db.matches(target_db, entry, db_doc, work)
+            else:
+                local = os.path.join(data_dir, entry["path"])
+                same = os.path.isfile(local) and _sha256_file(local)[0] == entry["sha256"]
+            if not same:
+                differs.append(entry["path"])
+    except PostgresError as exc:
+        raise BackupError(f"restore of backup {name}: {exc}; nothing was changed") from None
     extra: list[str] = []
     for directory in directories:
         root = os.path.join(data_dir, directory)
         if os.path.isdir(root):
             extra.extend(rel for rel in (os.path.join(directory, r) for r in _walk(root)) if rel not in target)
-    wal_present = any(os.path.exists(target_db + s) and os.path.getsize(target_db + s) > 0 for s in ("-wal",))
-    changed = bool(differs or extra)
     result: dict[str, Any] = {
         "name": name,
         "manifest": doc,
-        "changed": changed,
+        "changed": bool(differs or extra),
         "replaced": differs,
         "removed": extra,
         "database": target_db,
@@ -352,15 +518,16 @@ def restore(
             "after": {"files": sorted(target)},
         },
     }
-    if not changed and not wal_present:
+    if not result["changed"]:
         return result
-    result["changed"] = True
-    holders = (running or (lambda p: [f"pid {pid}" for pid in processes_using(p)]))(target_db)
+    try:
+        holders = running(target_db) if running else db.holders(target_db)
+    except PostgresError as exc:
+        raise BackupError(f"restore of backup {name}: {exc}; nothing was changed") from None
     if holders and not allow_running:
         raise BackupError(
-            f"Open WebUI is running: {', '.join(holders)} has {target_db} open. Stop it first (scale the "
-            "deployment to 0 or stop the service), or set allow_running=true to replace the data anyway; nothing "
-            "was changed"
+            f"Open WebUI is running: {', '.join(holders)}. Stop it first (scale the deployment to 0 or stop the "
+            "service), or set allow_running=true to replace the data anyway; nothing was changed"
         )
     if check_mode:
         # Prove the backup is intact without writing: hash every object.
@@ -368,11 +535,44 @@ def restore(
             _fetch_verified(client, bucket, f"{base}/files/{entry['path']}", entry, None)
         result["verified"] = True
         return result
+    swap_args: dict[str, Any] = {
+        "data_dir": data_dir,
+        "entries": entries,
+        "target_db": target_db,
+        "db_rel": db_rel,
+        "directories": directories,
+        "keep_previous": keep_previous,
+        "now": now,
+    }
     try:
         os.makedirs(data_dir, exist_ok=True)
         staging = tempfile.mkdtemp(prefix=".aistack-restore-", dir=data_dir)
     except OSError as exc:
         raise BackupError(f"cannot create a staging directory in {data_dir}: {exc.strerror or exc}") from None
+    try:
+        return _swap_in(client, bucket, base, name, db, staging, result, **swap_args)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(
+    client: S3Client,
+    bucket: str,
+    base: str,
+    name: str,
+    db: _Sqlite | _Postgresql,
+    staging: str,
+    result: dict[str, Any],
+    *,
+    data_dir: str,
+    entries: list[dict[str, Any]],
+    target_db: str,
+    db_rel: str,
+    directories: list[str],
+    keep_previous: bool,
+    now: Callable[[], datetime.datetime],
+) -> dict[str, Any]:
+    """Download and verify every file into staging, then replace the database and the directories."""
     try:
         for entry in entries:
             dest = os.path.join(staging, entry["path"])
@@ -380,27 +580,45 @@ def restore(
             _fetch_verified(client, bucket, f"{base}/files/{entry['path']}", entry, dest)
         result["verified"] = True
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise BackupError(
             f"restore of backup {name} into {data_dir} failed: {exc.strerror or exc} "
             f"({getattr(exc, 'filename', '') or ''}); nothing was replaced"
         ) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     when = now()
+    aside = os.path.join(data_dir, ".aistack-previous-" + when.strftime("%Y%m%dT%H%M%SZ"))
     try:
-        previous = _swap(staging, data_dir, target_db, db_rel, directories, keep_previous, when)
+        os.makedirs(aside, exist_ok=True)
+        moved = db.apply(os.path.join(staging, db_rel), target_db, aside if keep_previous else None)
+    except PostgresError as exc:
+        _drop_if_empty(aside)
+        raise BackupError(
+            f"restore of backup {name}: {exc}; the database was left as it was, nothing was replaced"
+        ) from None
     except OSError as exc:
-        aside = os.path.join(data_dir, ".aistack-previous-" + when.strftime("%Y%m%dT%H%M%SZ"))
+        raise BackupError(
+            f"restore of backup {name}: replacing {target_db} failed: {exc.strerror or exc} "
+            f"({getattr(exc, 'filename', '') or ''}); the replaced data is in {aside}, the verified backup files in "
+            f"{staging}"
+        ) from None
+    try:
+        moved = _swap(staging, data_dir, directories, aside) or moved
+    except OSError as exc:
         raise BackupError(
             f"restore of backup {name}: swapping the verified files into {data_dir} failed: "
             f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''}); the replaced data is in {aside}, "
             f"the verified backup files in {staging}"
         ) from None
-    shutil.rmtree(staging, ignore_errors=True)
-    result["previous"] = previous
+    if not keep_previous or not moved:
+        shutil.rmtree(aside, ignore_errors=True)
+        result["previous"] = None
+    else:
+        result["previous"] = aside
     return result
+
+
+def _drop_if_empty(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
 
 
 def _fetch_verified(client: S3Client, bucket: str, key: str, entry: dict[str, Any], dest: str | None) -> None:
@@ -433,23 +651,9 @@ def _fetch_verified(client: S3Client, bucket: str, key: str, entry: dict[str, An
         )
 
 
-def _swap(
-    staging: str,
-    data_dir: str,
-    target_db: str,
-    db_rel: str,
-    directories: list[str],
-    keep_previous: bool,
-    when: datetime.datetime,
-) -> str | None:
-    """Move the current data aside and the staged data into place (renames on one filesystem)."""
-    aside = os.path.join(data_dir, ".aistack-previous-" + when.strftime("%Y%m%dT%H%M%SZ"))
-    os.makedirs(aside, exist_ok=True)
+def _swap(staging: str, data_dir: str, directories: list[str], aside: str) -> bool:
+    """Move the current directories aside and the staged ones into place (renames on one filesystem)."""
     moved = False
-    for suffix in ("", *DB_SIDE_FILES):
-        if os.path.exists(target_db + suffix):
-            os.replace(target_db + suffix, os.path.join(aside, os.path.basename(target_db) + suffix))
-            moved = True
     for directory in directories:
         current = os.path.join(data_dir, directory)
         if os.path.exists(current):
@@ -457,8 +661,6 @@ def _swap(
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             os.replace(current, dest)
             moved = True
-    os.makedirs(os.path.dirname(target_db), exist_ok=True)
-    os.replace(os.path.join(staging, db_rel), target_db)
     for directory in directories:
         staged = os.path.join(staging, directory)
         dest = os.path.join(data_dir, directory)
@@ -467,7 +669,4 @@ def _swap(
             os.replace(staged, dest)
         else:
             os.makedirs(dest, exist_ok=True)
-    if not keep_previous or not moved:
-        shutil.rmtree(aside, ignore_errors=True)
-        return None
-    return aside
+    return moved

@@ -25,7 +25,7 @@ from typing import IO, Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlsplit
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.aistack.baremetal.plugins.module_utils._s3_sigv4 import (
@@ -502,3 +502,41 @@ class S3Client:
             token = _find(root, "NextContinuationToken")
             if not token:
                 return out
+
+
+def s3_module(argument_spec: Mapping[str, Any]) -> AnsibleModule:
+    """An AnsibleModule with the connection options and the module's own ones, check mode supported."""
+    spec: dict[str, Any] = dict(CONNECTION_ARGUMENT_SPEC)
+    spec.update(argument_spec)
+    return AnsibleModule(argument_spec=spec, supports_check_mode=True)
+
+
+def run_s3_module(
+    module: AnsibleModule,
+    action: Callable[[S3Client], dict[str, Any]],
+    errors: tuple[type[Exception], ...] = (),
+) -> None:
+    """Run ``action`` with a client from the module's connection options and exit with its result.
+
+    ``S3Error`` and ``errors`` fail the task with their message, ``OSError``
+    with its cause and file; both report what the run cost on the S3 side
+    (``requests``). The result's ``diff`` is returned only in diff mode.
+    """
+    client: S3Client | None = None
+    result: dict[str, Any] = {}
+    expected: tuple[type[BaseException], ...] = (S3Error, *errors)
+    try:
+        client = S3Client.from_params(module.params)
+        result = action(client)
+    except expected as exc:
+        module.fail_json(msg=str(exc), requests=client.counts if client else {})
+    except OSError as exc:
+        module.fail_json(
+            msg=f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
+            requests=client.counts if client else {},
+        )
+    diff = result.pop("diff", None)
+    if module._diff and diff is not None:
+        result["diff"] = diff
+    result["requests"] = client.counts if client else {}
+    module.exit_json(**result)

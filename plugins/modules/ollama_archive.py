@@ -187,57 +187,43 @@ requests:
 
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_archive import (
     ArchiveError,
     archive,
     restore,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_store import Store, parse_name
-from ansible_collections.aistack.baremetal.plugins.module_utils._s3 import CONNECTION_ARGUMENT_SPEC, S3Client
+from ansible_collections.aistack.baremetal.plugins.module_utils._s3 import S3Client, run_s3_module, s3_module
 
 
 def main() -> None:
-    argument_spec: dict[str, Any] = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(
-        name={"type": "str", "required": True},
-        models_dir={"type": "path", "required": True},
-        state={"type": "str", "choices": ["archived", "restored"], "default": "archived"},
-        prefix={"type": "str", "default": "ollama"},
-        verify_existing={"type": "bool", "default": True},
+    module = s3_module(
+        {
+            "name": {"type": "str", "required": True},
+            "models_dir": {"type": "path", "required": True},
+            "state": {"type": "str", "choices": ["archived", "restored"], "default": "archived"},
+            "prefix": {"type": "str", "default": "ollama"},
+            "verify_existing": {"type": "bool", "default": True},
+        }
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    client: S3Client | None = None
-    try:
+
+    def action(client: S3Client) -> dict[str, Any]:
         name = parse_name(params["name"])
-        client = S3Client.from_params(params)
         store = Store(params["models_dir"])
         if params["state"] == "archived":
-            result = archive(client, store, params["bucket"], params["prefix"], name, module.check_mode)
-        else:
-            result = restore(
-                client,
-                store,
-                params["bucket"],
-                params["prefix"],
-                name,
-                module.check_mode,
-                verify_existing=params["verify_existing"],
-            )
-    except ArchiveError as exc:
-        module.fail_json(msg=str(exc), requests=client.counts if client else {})
-    except OSError as exc:
-        module.fail_json(
-            msg=f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
-            requests=client.counts if client else {},
+            return archive(client, store, params["bucket"], params["prefix"], name, module.check_mode)
+        return restore(
+            client,
+            store,
+            params["bucket"],
+            params["prefix"],
+            name,
+            module.check_mode,
+            verify_existing=params["verify_existing"],
         )
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    result["requests"] = client.counts
-    module.exit_json(**result)
+
+    run_s3_module(module, action, ArchiveError)
 
 
 if __name__ == "__main__":

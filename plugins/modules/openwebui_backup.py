@@ -24,8 +24,13 @@ description:
   - Restore refuses to replace the data of a running instance, one where a process has the database open (as
     far as C(/proc) on the host shows). Stop Open WebUI first (C(kubectl scale --replicas=0) on its deployment, or
     stop its service) or set O(allow_running=true). When the data already matches the backup, nothing is done.
-  - PostgreSQL (O(database_url) C(postgresql://...)) is not supported yet; the task fails with
-    C(PostgreSQL backup not supported yet) before doing anything.
+  - With a PostgreSQL O(database_url), the database part of a backup is C(pg_dump --format=custom) (one consistent
+    snapshot, C(database.pgdump)); a restore applies it with C(psql --single-transaction) after dropping the
+    C(public) schema and the schemas the dump creates, so the database ends up with exactly the backup's content
+    and a failed restore leaves it as it was. The replaced database is dumped into C(.aistack-previous-<time>/)
+    first. Whether the database already holds the backup is decided by comparing the plain SQL of both. A restore
+    refuses to run while other sessions are connected to the database (Open WebUI running), unless
+    O(allow_running=true).
 author:
   - aistack.baremetal maintainers (@aistack)
 extends_documentation_fragment:
@@ -44,8 +49,11 @@ options:
     required: true
   database_url:
     description:
-      - Open WebUI's E(DATABASE_URL) when it is set. V(sqlite:///...) URLs name the database file; PostgreSQL URLs
-        fail with C(PostgreSQL backup not supported yet). Without it the database is C(<data_dir>/webui.db).
+      - Open WebUI's E(DATABASE_URL) when it is set. V(sqlite:///...) URLs name the database file;
+        V(postgresql://user:password@host:port/database) URLs (also with a SQLAlchemy driver suffix such as
+        V(postgresql+psycopg2://)) are backed up with C(pg_dump). Without it the database is
+        C(<data_dir>/webui.db).
+      - The password is handed to the PostgreSQL tools in E(PGPASSWORD), never on a command line.
     type: str
   name:
     description:
@@ -104,6 +112,9 @@ attributes:
     description: Target OS/families that can be operated against.
     support: N/A
     platforms: posix
+requirements:
+  - For PostgreSQL, C(pg_dump), C(pg_restore) and C(psql) of the server's major version or newer on the host that
+    runs the task (Debian/Ubuntu package C(postgresql-client)); the database user must own the database.
 notes:
   - The database copy is taken with the connection opened read-only; the database's directory must be readable
     by the user the module runs as.
@@ -123,6 +134,15 @@ EXAMPLES = r"""
     access_key: "{{ vault_s3_access_key }}"
     secret_key: "{{ vault_s3_secret_key }}"
   register: __backup
+
+- name: Back up an instance that keeps its data in PostgreSQL
+  aistack.baremetal.openwebui_backup:
+    data_dir: /var/lib/openwebui/data
+    database_url: "{{ vault_openwebui_database_url }}"  # postgresql://openwebui:...@db:5432/openwebui
+    endpoint_url: http://127.0.0.1:8333
+    bucket: backups
+    access_key: "{{ vault_s3_access_key }}"
+    secret_key: "{{ vault_s3_secret_key }}"
 
 - name: Restore the newest backup into a stopped instance
   aistack.baremetal.openwebui_backup:
@@ -154,7 +174,7 @@ manifest:
     name: 20260130T020000Z
     created: "2026-01-30T02:00:00Z"
     openwebui_version: 0.6.12
-    database: {engine: sqlite, path: webui.db}
+    database: {engine: sqlite, path: webui.db}  # postgresql: {engine, path: database.pgdump, format, content_sha256}
     directories: [uploads]
     files: [{path: webui.db, sha256: 9f86d0..., size: 1171456}]
 files:
@@ -169,7 +189,7 @@ size:
   type: int
   sample: 1260000
 database:
-  description: Path of the SQLite database.
+  description: Path of the SQLite database, or which PostgreSQL database (name and server, no credentials).
   returned: success
   type: str
   sample: /var/lib/openwebui/data/webui.db
@@ -204,74 +224,65 @@ requests:
 
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup import (
-    BackupError,
-    backup,
-    restore,
-)
-from ansible_collections.aistack.baremetal.plugins.module_utils._s3 import CONNECTION_ARGUMENT_SPEC, S3Client, S3Error
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup import BackupError, backup, restore
+from ansible_collections.aistack.baremetal.plugins.module_utils._s3 import S3Client, run_s3_module, s3_module
 
 
 def main() -> None:
-    argument_spec: dict[str, Any] = dict(CONNECTION_ARGUMENT_SPEC)
-    argument_spec.update(
-        state={"type": "str", "choices": ["present", "restored"], "default": "present"},
-        data_dir={"type": "path", "required": True},
-        database_url={"type": "str"},
-        name={"type": "str"},
-        prefix={"type": "str", "default": "openwebui"},
-        directories={"type": "list", "elements": "str", "default": ["uploads"]},
-        openwebui_version={"type": "str"},
-        force={"type": "bool", "default": False},
-        allow_running={"type": "bool", "default": False},
-        keep_previous={"type": "bool", "default": True},
-        tmp_dir={"type": "path"},
+    module = s3_module(
+        {
+            "state": {"type": "str", "choices": ["present", "restored"], "default": "present"},
+            "data_dir": {"type": "path", "required": True},
+            "database_url": {"type": "str", "no_log": True},
+            "name": {"type": "str"},
+            "prefix": {"type": "str", "default": "openwebui"},
+            "directories": {"type": "list", "elements": "str", "default": ["uploads"]},
+            "openwebui_version": {"type": "str"},
+            "force": {"type": "bool", "default": False},
+            "allow_running": {"type": "bool", "default": False},
+            "keep_previous": {"type": "bool", "default": True},
+            "tmp_dir": {"type": "path"},
+        }
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    client: S3Client | None = None
-    try:
-        client = S3Client.from_params(params)
+
+    def run(argv: list[str], env: Any) -> tuple[int, str, str]:
+        # PostgreSQL's tools: the password travels in PGPASSWORD, never on the command line.
+        if module.get_bin_path(argv[0]) is None:
+            raise FileNotFoundError(argv[0])
+        rc, out, err = module.run_command(argv, environ_update=dict(env))
+        return rc, out, err
+
+    common = {
+        "data_dir": params["data_dir"],
+        "database_url": params["database_url"],
+        "name": params["name"],
+        "check_mode": module.check_mode,
+        "run": run,
+    }
+
+    def action(client: S3Client) -> dict[str, Any]:
         if params["state"] == "present":
-            result = backup(
+            return backup(
                 client,
                 params["bucket"],
                 params["prefix"],
-                data_dir=params["data_dir"],
-                database_url=params["database_url"],
                 directories=params["directories"],
-                name=params["name"],
                 version=params["openwebui_version"],
                 force=params["force"],
-                check_mode=module.check_mode,
                 tmp_dir=params["tmp_dir"],
+                **common,
             )
-        else:
-            result = restore(
-                client,
-                params["bucket"],
-                params["prefix"],
-                data_dir=params["data_dir"],
-                database_url=params["database_url"],
-                name=params["name"],
-                allow_running=params["allow_running"],
-                keep_previous=params["keep_previous"],
-                check_mode=module.check_mode,
-            )
-    except (BackupError, S3Error) as exc:
-        module.fail_json(msg=str(exc), requests=client.counts if client else {})
-    except OSError as exc:
-        module.fail_json(
-            msg=f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
-            requests=client.counts if client else {},
+        return restore(
+            client,
+            params["bucket"],
+            params["prefix"],
+            allow_running=params["allow_running"],
+            keep_previous=params["keep_previous"],
+            **common,
         )
-    diff = result.pop("diff", None)
-    if module._diff and diff is not None:
-        result["diff"] = diff
-    result["requests"] = client.counts
-    module.exit_json(**result)
+
+    run_s3_module(module, action, (BackupError,))
 
 
 if __name__ == "__main__":

@@ -248,17 +248,11 @@ def test_unknown_backup_names_the_available_ones(s3_server: S3Server, bucket: st
         put_back(s3_server, bucket, data, name="b2")
 
 
-def test_postgresql_is_refused_before_anything(s3_server: S3Server, bucket: str, tmp_path: Path) -> None:
-    with pytest.raises(BackupError, match="PostgreSQL backup not supported yet"):
-        take(s3_server, bucket, tmp_path, database_url="postgresql://owui:pw@db:5432/owui")
-    assert s3_server.client().list_objects(bucket) == []
-
-
 def test_database_path() -> None:
     assert database_path("/data", None) == "/data/webui.db"
     assert database_path("/data", "sqlite:////app/backend/data/webui.db") == "/app/backend/data/webui.db"
     assert database_path("/data", "sqlite:///other.db") == "/data/other.db"
-    with pytest.raises(BackupError, match="PostgreSQL backup not supported yet"):
+    with pytest.raises(BackupError, match="sqlite:/// and postgresql:// URLs are"):
         database_path("/data", "postgres://x")
     with pytest.raises(BackupError, match="not supported"):
         database_path("/data", "mysql://x")

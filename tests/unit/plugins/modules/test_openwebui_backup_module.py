@@ -54,8 +54,9 @@ def test_postgresql_and_wrong_keys_fail_clearly(
     s3_server: S3Server, bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = {**s3_server.params(bucket), "data_dir": str(tmp_path)}
-    rc, out = run({**base, "database_url": "postgresql://owui:pw@db/owui"}, capsys)
-    assert rc == 1 and out["msg"].startswith("PostgreSQL backup not supported yet")
+    rc, out = run({**base, "database_url": "postgresql://owui:S3cr3tPw@db.invalid/owui"}, capsys)
+    assert rc == 1 and "pg_dump of database 'owui' on db.invalid failed" in out["msg"]
+    assert "S3cr3tPw" not in json.dumps(out)
     (tmp_path / "webui.db").write_bytes(b"")
     rc, out = run({**base, "access_key": "AKIANOSUCHKEY0000000", "secret_key": "S3cr3t/Value"}, capsys)
     assert rc == 1 and "InvalidAccessKeyId" in out["msg"] and "S3cr3t/Value" not in json.dumps(out)
