@@ -1,0 +1,87 @@
+"""ollama_perf against the Ollama emulator (tests/emulators/ollama, a test double, real HTTP)
+and verify_report writing its files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.aistack.baremetal.plugins.modules import ollama_perf, verify_report
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "emulators" / "ollama"))
+import ollama_emulator as emu
+
+BANDS = {"small": {"params_b": [0, 11], "first_token_s": [0.1, 0.5], "tokens_per_s": [20, 50], "users": [2, 4]}}
+
+
+@pytest.fixture
+def server() -> Iterator[emu.EmulatorServer]:
+    srv = emu.EmulatorServer()
+    srv.state.install(emu.parse_name("llama3.2:1b"), srv.state.remote(emu.parse_name("llama3.2:1b")))
+    srv.state.timing.update({"token_rate": 100, "prompt_rate": 1000, "num_parallel": 2})
+    srv.start_background()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def run(module: Any, capsys: pytest.CaptureFixture[str], **args: Any) -> dict[str, Any]:
+    with patch_module_args(args), pytest.raises(SystemExit):
+        module.main()
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_measures_and_reports_the_size(server: emu.EmulatorServer, capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(
+        ollama_perf, capsys, url=server.url, model="llama3.2:1b", num_predict=5, requests=2, users=3, num_parallel=2
+    )
+    assert out["measured"] and not out["changed"] and out["parameter_size"] == "1.2B"
+    perf = out["perf"]
+    assert perf["single"]["requests"] == 1 and perf["single_all"]["requests"] == 2
+    assert perf["concurrent"]["requests"] == 3 and perf["concurrent"]["expected_queued"] == 1
+    assert perf["concurrent"]["queued"] == 1
+    assert out["msg"].startswith("llama3.2:1b: first token p50 ")
+
+
+def test_check_mode_sends_nothing(server: emu.EmulatorServer, capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(ollama_perf, capsys, url=server.url, model="llama3.2:1b", _ansible_check_mode=True)
+    assert out["measured"] is False and "nothing measured" in out["msg"]
+    assert server.state.requests["total"] == 0
+
+
+def test_missing_model_and_unreachable_server_name_the_endpoint(
+    server: emu.EmulatorServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run(ollama_perf, capsys, url=server.url, model="nope:1b")
+    assert out["failed"] and f"{server.url}/api/show" in out["msg"] and "not installed" in out["msg"]
+    out = run(ollama_perf, capsys, url="http://127.0.0.1:9", model="x", timeout=2)
+    assert out["failed"] and "127.0.0.1:9" in out["msg"]
+
+
+def test_bad_bounds_name_the_option(server: emu.EmulatorServer, capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(ollama_perf, capsys, url=server.url, model="llama3.2:1b", requests=0)
+    assert out["failed"] and "requests must be at least 1" in out["msg"]
+
+
+def test_verify_report_writes_and_summarises(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plans = tmp_path / "report.json"
+    plans.write_text(json.dumps({"plans": []}))
+    smoke = [{"check": "TLS", "target": "https://ai.local", "ok": False, "detail": "refused"}]
+    args = {"bands": BANDS, "smoke": smoke, "plans_file": str(plans), "inventory": "t", "dest": str(tmp_path / "out")}
+    out = run(verify_report, capsys, **args)
+    assert out["changed"] and out["met"] is False
+    assert out["summary"] == ["small: not measured", "smoke FAILED: TLS https://ai.local: refused"]
+    assert (tmp_path / "out" / "verify.html").is_file()
+    assert run(verify_report, capsys, **args)["changed"] is False
+
+
+def test_verify_report_bad_bands_name_the_path(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(verify_report, capsys, bands={"small": {"params_b": [0, 11]}})
+    assert out["failed"] and "bands.small lacks first_token_s" in out["msg"]
