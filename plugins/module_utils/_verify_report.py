@@ -246,9 +246,10 @@ def judge(
     plans: Sequence[Mapping[str, Any]] = (),
     smoke: Sequence[Mapping[str, Any]] = (),
     inventory: str = "",
+    bands_name: str = "bands",
 ) -> dict[str, Any]:
     """The whole report as data: smoke checks, each model judged, each band's verdict."""
-    checked = check_bands(bands)
+    checked = check_bands(bands, bands_name)
     for index, result in enumerate(results):
         if not isinstance(result, Mapping) or "model" not in result:
             raise VerifyReportError(f"results[{index}] must be a measurement of a model (ollama_perf's result)")

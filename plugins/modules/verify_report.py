@@ -35,6 +35,20 @@ options:
     type: list
     elements: dict
     default: []
+  observed:
+    description:
+      - What the services reported, turned into more smoke checks. Keys, each optional:
+        C(ollama) (instance -> C({models, loaded, gpu}): installed model names, C(/api/ps) entries, whether the
+        instance runs on a GPU host; on such an instance a loaded model must have C(size_vram) above 0),
+        C(openwebui_models) (Open WebUI's C(/api/models) entries: every model of every instance must be listed,
+        from that instance), C(openwebui_order) (instances in OLLAMA_BASE_URLS order), C(nodes) (Node objects)
+        and C(gpu_allocatable) (node -> expected allocatable C(nvidia.com/gpu)).
+    type: dict
+    default: {}
+  bands_variable:
+    description: Name of the variable O(bands) came from, used in error messages.
+    type: str
+    default: bands
   bands:
     description:
       - Size name -> C({label, params_b, first_token_s, tokens_per_s, users}); each figure a list
@@ -130,6 +144,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._verify_report i
     judge,
     render_all,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._verify_smoke import checks_from
 
 
 def main() -> None:
@@ -137,7 +152,9 @@ def main() -> None:
         argument_spec={
             "results": {"type": "list", "elements": "dict", "default": []},
             "smoke": {"type": "list", "elements": "dict", "default": []},
+            "observed": {"type": "dict", "default": {}},
             "bands": {"type": "dict", "required": True},
+            "bands_variable": {"type": "str", "default": "bands"},
             "plans": {"type": "list", "elements": "dict", "default": []},
             "plans_file": {"type": "path"},
             "inventory": {"type": "str", "default": ""},
@@ -158,7 +175,11 @@ def main() -> None:
                 msg=f"verify_report: cannot read the capacity plans from plans_file {p['plans_file']}: {exc}"
             )
     try:
-        report = judge(p["results"], p["bands"], plans, p["smoke"], p["inventory"])
+        smoke = list(p["smoke"]) + checks_from(p["observed"])
+    except (ValueError, TypeError, AttributeError) as exc:
+        module.fail_json(msg=f"verify_report: observed: {exc}")
+    try:
+        report = judge(p["results"], p["bands"], plans, smoke, p["inventory"], p["bands_variable"])
         contents = render_all(report)
     except VerifyReportError as exc:
         module.fail_json(msg=f"verify_report: {exc}")

@@ -85,3 +85,31 @@ def test_verify_report_writes_and_summarises(tmp_path: Path, capsys: pytest.Capt
 def test_verify_report_bad_bands_name_the_path(capsys: pytest.CaptureFixture[str]) -> None:
     out = run(verify_report, capsys, bands={"small": {"params_b": [0, 11]}})
     assert out["failed"] and "bands.small lacks first_token_s" in out["msg"]
+
+
+def test_verify_report_turns_observations_into_smoke_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    observed = {
+        "ollama": {
+            "primary": {
+                "models": ["a:1b", "b:7b"],
+                "loaded": [{"name": "a:1b", "size_vram": 2 * 1024**3}],
+                "gpu": True,
+            },
+            "standalone": {"models": ["a:1b"], "loaded": [{"name": "a:1b", "size_vram": 0}], "gpu": True},
+        },
+        "openwebui_models": [{"id": "a:1b", "ollama": {"urls": [0, 1]}}, {"id": "b:7b", "ollama": {"urls": [1]}}],
+        "openwebui_order": ["primary", "standalone"],
+        "nodes": [{"metadata": {"name": "gpu1"}, "status": {"allocatable": {"nvidia.com/gpu": "4"}}}],
+        "gpu_allocatable": {"gpu1": 4, "gpu2": 1},
+    }
+    out = run(verify_report, capsys, bands=BANDS, observed=observed)
+    checks = {(c["check"], c["target"]): c for c in out["report"]["smoke"]}
+    webui = checks[("Open WebUI lists the models of Ollama", "primary")]
+    assert not webui["ok"] and "not from primary (OLLAMA_BASE_URLS index 0): b:7b" in webui["detail"]
+    assert checks[("Open WebUI lists the models of Ollama", "standalone")]["ok"]
+    assert checks[("Ollama uses the GPU (/api/ps size_vram)", "primary")]["ok"]
+    standalone = checks[("Ollama uses the GPU (/api/ps size_vram)", "standalone")]
+    assert not standalone["ok"] and "size_vram 0" in standalone["detail"]
+    assert checks[("allocatable nvidia.com/gpu", "gpu1")]["ok"]
+    assert checks[("allocatable nvidia.com/gpu", "gpu2")]["detail"] == "node not found"
+    assert out["met"] is False
