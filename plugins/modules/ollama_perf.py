@@ -57,9 +57,20 @@ options:
     type: int
     default: 3
   users:
-    description: Requests sent at the same moment after the single ones; C(0) skips the concurrent pass.
+    description:
+      - Requests sent at the same moment after the single ones; C(0) skips the concurrent pass.
+      - When unset, the lower user count of the model's size band in O(bands) (at most O(max_users)),
+        or C(0) without O(bands).
     type: int
-    default: 0
+  bands:
+    description:
+      - Size bands as M(aistack.baremetal.verify_report) takes them (C(params_b) and C(users) are used here):
+        the model's C(parameter_size) picks its band, whose lower user count is the concurrent pass's size.
+    type: dict
+  max_users:
+    description: Upper bound of the concurrent pass when its size comes from O(bands).
+    type: int
+    default: 20
   num_parallel:
     description:
       - The server's OLLAMA_NUM_PARALLEL, to report how many of the O(users) requests should wait for a slot.
@@ -142,6 +153,12 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._verify_perf imp
     Target,
     measure_model,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._verify_report import (
+    VerifyReportError,
+    band_of,
+    check_bands,
+    parameters_b,
+)
 
 
 def _line(model: str, perf: dict) -> str:
@@ -168,7 +185,9 @@ def main() -> None:
         num_predict={"type": "int", "default": 64},
         api={"type": "str", "choices": ["generate", "chat"], "default": "generate"},
         requests={"type": "int", "default": 3},
-        users={"type": "int", "default": 0},
+        users={"type": "int"},
+        bands={"type": "dict"},
+        max_users={"type": "int", "default": 20},
         num_parallel={"type": "int"},
         keep_alive={"type": "raw"},
         time_limit={"type": "int", "default": 300},
@@ -176,8 +195,8 @@ def main() -> None:
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
-    for name, low in (("requests", 1), ("users", 0), ("num_predict", 1), ("time_limit", 1)):
-        if p[name] < low:
+    for name, low in (("requests", 1), ("users", 0), ("num_predict", 1), ("time_limit", 1), ("max_users", 1)):
+        if p[name] is not None and p[name] < low:
             module.fail_json(msg=f"ollama_perf: {name} must be at least {low}, got {p[name]}")
     if p["num_parallel"] is not None and p["num_parallel"] < 1:
         module.fail_json(msg=f"ollama_perf: num_parallel must be at least 1, got {p['num_parallel']}")
@@ -194,6 +213,19 @@ def main() -> None:
         module.fail_json(
             msg=f"ollama_perf: POST {client.endpoint('/api/show')}: model {p['model']} is not installed (HTTP 404)"
         )
+    size = str(((shown or {}).get("details") or {}).get("parameter_size") or "")
+    users = p["users"]
+    band = None
+    if users is None:
+        users = 0
+        if p["bands"]:
+            try:
+                bands = check_bands(p["bands"])
+            except VerifyReportError as exc:
+                module.fail_json(msg=f"ollama_perf: {exc}")
+            band = band_of(parameters_b(size), bands)
+            if band is not None:
+                users = min(int(bands[band]["users"][0]), p["max_users"])
     headers = dict(client.headers)
     target = Target(p["url"], p["timeout"], p["validate_certs"], p["ca_path"], headers)
     try:
@@ -203,7 +235,7 @@ def main() -> None:
             p["prompt"],
             p["num_predict"],
             p["requests"],
-            p["users"],
+            users,
             p["time_limit"],
             api=p["api"],
             keep_alive=p["keep_alive"],
@@ -211,8 +243,8 @@ def main() -> None:
         )
     except PerfError as exc:
         module.fail_json(msg=f"ollama_perf: {exc}")
-    size = str(((shown or {}).get("details") or {}).get("parameter_size") or "")
     perf["parameter_size"] = size
+    perf["band"] = band
     module.exit_json(changed=False, measured=True, msg=_line(p["model"], perf), parameter_size=size, perf=perf)
 
 

@@ -40,7 +40,7 @@ def run(module: Any, capsys: pytest.CaptureFixture[str], **args: Any) -> dict[st
 
 def test_measures_and_reports_the_size(server: emu.EmulatorServer, capsys: pytest.CaptureFixture[str]) -> None:
     out = run(
-        ollama_perf, capsys, url=server.url, model="llama3.2:1b", num_predict=5, requests=2, users=3, num_parallel=2
+        ollama_perf, capsys, url=server.url, model="llama3.2:1b", num_predict=20, requests=2, users=3, num_parallel=2
     )
     assert out["measured"] and not out["changed"] and out["parameter_size"] == "1.2B"
     perf = out["perf"]
@@ -113,3 +113,46 @@ def test_verify_report_turns_observations_into_smoke_checks(capsys: pytest.Captu
     assert checks[("allocatable nvidia.com/gpu", "gpu1")]["ok"]
     assert checks[("allocatable nvidia.com/gpu", "gpu2")]["detail"] == "node not found"
     assert out["met"] is False
+
+
+def test_users_come_from_the_models_band(server: emu.EmulatorServer, capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(ollama_perf, capsys, url=server.url, model="llama3.2:1b", num_predict=3, requests=1, bands=BANDS)
+    assert out["perf"]["band"] == "small" and out["perf"]["concurrent"]["requests"] == 2
+    out = run(
+        ollama_perf, capsys, url=server.url, model="llama3.2:1b", num_predict=3, requests=1, bands=BANDS, max_users=1
+    )
+    assert out["perf"]["concurrent"]["requests"] == 1
+    out = run(ollama_perf, capsys, url=server.url, model="llama3.2:1b", bands={"small": {}})
+    assert out["failed"] and "bands.small lacks" in out["msg"]
+
+
+class _Answer:
+    def __init__(self, body: Any) -> None:
+        self.body = json.dumps(body).encode()
+        self.status = 200
+        self.headers: dict[str, str] = {"Content-Type": "application/json"}
+
+    def read(self, *_args: Any) -> bytes:
+        return self.body
+
+    def getcode(self) -> int:
+        return 200
+
+    def close(self) -> None:
+        pass
+
+
+def test_openwebui_model_info_lists_models(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui as owui
+    from ansible_collections.aistack.baremetal.plugins.modules import openwebui_model_info
+
+    seen: list[tuple[str, str]] = []
+
+    def opener(url: str, method: str = "GET", headers: Any = None, **_kwargs: Any) -> _Answer:
+        seen.append((url, (headers or {}).get("Authorization", "")))
+        return _Answer({"data": [{"id": "a:1b", "owned_by": "ollama", "ollama": {"urls": [0, 1]}}]})
+
+    monkeypatch.setattr(owui, "open_url", opener)
+    out = run(openwebui_model_info, capsys, url="http://webui:8080", api_key="sk-1")
+    assert out["ids"] == ["a:1b"] and out["models"][0]["ollama"]["urls"] == [0, 1]
+    assert seen == [("http://webui:8080/api/models", "Bearer sk-1")]
