@@ -240,6 +240,24 @@ def judge_model(
     }
 
 
+def from_loop(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A measurement from an ollama_perf loop result (item ``{instance, model, tier}``); a failed or
+    unmeasured one becomes a model with no figures and the failure as its note."""
+    item = result.get("item") or {}
+    if result.get("measured") and isinstance(result.get("perf"), Mapping):
+        out = dict(result["perf"])
+    else:
+        out = {
+            "model": item.get("model"),
+            "single": {},
+            "concurrent": None,
+            "notes": [str(result.get("msg") or "not measured")],
+        }
+    out.update(instance=item.get("instance"), tier=item.get("tier"))
+    out.setdefault("model", item.get("model"))
+    return out
+
+
 def judge(
     results: Sequence[Mapping[str, Any]],
     bands: Any,
@@ -250,6 +268,7 @@ def judge(
 ) -> dict[str, Any]:
     """The whole report as data: smoke checks, each model judged, each band's verdict."""
     checked = check_bands(bands, bands_name)
+    results = [from_loop(r) if isinstance(r, Mapping) and "item" in r else r for r in results]
     for index, result in enumerate(results):
         if not isinstance(result, Mapping) or "model" not in result:
             raise VerifyReportError(f"results[{index}] must be a measurement of a model (ollama_perf's result)")

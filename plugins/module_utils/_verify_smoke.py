@@ -89,29 +89,125 @@ def vram_in_use(loaded: Sequence[Mapping[str, Any]], instance: str) -> dict[str,
     return {"check": "Ollama uses the GPU (/api/ps size_vram)", "target": instance, "ok": ok, "detail": detail}
 
 
-OBSERVED_KEYS = ("ollama", "openwebui_models", "openwebui_order", "nodes", "gpu_allocatable")
+OBSERVED_KEYS = (
+    "tls",
+    "answers",
+    "ollama_info",
+    "ollama_gpu",
+    "openwebui",
+    "openwebui_order",
+    "nodes",
+    "gpu_allocatable",
+    "gpu_replicas",
+)
 
 
-def checks_from(observed: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Smoke checks from what the services reported.
+def expected_gpus(plans: Sequence[Mapping[str, Any]], replicas: int) -> dict[str, int]:
+    """Node name (the host's name, lower case) -> GPUs the capacity plan found x time-slicing replicas."""
+    out = {}
+    for plan in plans:
+        gpus = len(((plan.get("hardware") or {}).get("gpus")) or [])
+        if gpus:
+            out[str(plan.get("host")).lower()] = gpus * int(replicas)
+    return out
 
-    ``observed`` keys (each optional): ``ollama`` (instance -> ``{models: [names], loaded: [/api/ps entries],
-    gpu: bool}``), ``openwebui_models`` (Open WebUI's ``/api/models`` entries, null when not read),
-    ``openwebui_order`` (instances in OLLAMA_BASE_URLS order), ``nodes`` (Node objects) and
-    ``gpu_allocatable`` (node -> expected nvidia.com/gpu).
+
+def tls_checks(results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """ansible.builtin.uri results (one per endpoint): any HTTP status after a verified handshake passes."""
+    checks = []
+    for r in results:
+        url = str(r.get("url") or r.get("item") or "")
+        status = r.get("status")
+        ok = isinstance(status, int) and 100 <= status < 600
+        detail = f"HTTP {status}" if ok else str(r.get("msg") or "no answer")
+        checks.append({"check": "TLS with the collection's CA", "target": url, "ok": ok, "detail": detail})
+    return checks
+
+
+def answer_checks(results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """aistack.baremetal.ollama_perf results (loop items ``{instance, model}``): the model answered a prompt."""
+    checks = []
+    for r in results:
+        item = r.get("item") or {}
+        target = f"{item.get('instance')}: {item.get('model')}"
+        perf = r.get("perf") or {}
+        single = perf.get("single_all") or {}
+        if r.get("failed") or not r.get("measured"):
+            ok, detail = False, str(r.get("msg") or "not measured")
+        elif single.get("errors"):
+            ok, detail = False, str((single.get("error_messages") or ["error"])[0])
+        else:
+            ok, detail = True, f"answered, first token {single['ttft']['p50']:.2f} s"
+        checks.append({"check": "hot model answers a prompt", "target": target, "ok": ok, "detail": detail})
+    return checks
+
+
+def _instances(results: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """aistack.baremetal.ollama_model_info loop results (items ``{key: instance, value: url}``) by instance."""
+    out = {}
+    for r in results:
+        name = str((r.get("item") or {}).get("key"))
+        failed = bool(r.get("failed"))
+        out[name] = {
+            "models": [str(m.get("name")) for m in r.get("models") or []],
+            "loaded": list(r.get("loaded") or []),
+            "error": str(r.get("msg") or "failed") if failed else None,
+        }
+    return out
+
+
+def checks_from(observed: Mapping[str, Any], plans: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
+    """Smoke checks from what the services reported, as the verify role registers it.
+
+    Keys, each optional: ``tls`` (ansible.builtin.uri loop results), ``answers`` (ollama_perf loop
+    results, items ``{instance, model}``), ``ollama_info`` (ollama_model_info loop results, items
+    ``{key: instance, value: url}``), ``ollama_gpu`` (instance -> runs on a GPU host), ``openwebui``
+    (the openwebui_model_info result; skipped or absent: not checked), ``openwebui_order`` (instances
+    in OLLAMA_BASE_URLS order), ``nodes`` (Node objects) and ``gpu_allocatable`` (node -> expected; when
+    empty, ``gpu_replicas`` > 0 takes the GPUs of each host in ``plans`` times that).
     """
     unknown = sorted(set(observed) - set(OBSERVED_KEYS))
     if unknown:
-        raise ValueError(f"observed has unknown keys {unknown}; allowed: {', '.join(OBSERVED_KEYS)}")
-    ollama = observed.get("ollama") or {}
-    checks: list[dict[str, Any]] = []
-    if observed.get("openwebui_models") is not None:
-        order = list(observed.get("openwebui_order") or ollama.keys())
-        tags = {name: list((ollama.get(name) or {}).get("models") or []) for name in order}
-        checks += openwebui_lists_ollama(observed["openwebui_models"], tags, order)
+        raise ValueError(f"unknown keys {unknown}; allowed: {', '.join(OBSERVED_KEYS)}")
+    ollama = _instances(observed.get("ollama_info") or [])
+    checks: list[dict[str, Any]] = tls_checks(observed.get("tls") or [])
     for name, inst in ollama.items():
-        if (inst or {}).get("gpu"):
-            checks.append(vram_in_use(inst.get("loaded") or [], name))
-    if observed.get("gpu_allocatable"):
-        checks += gpu_allocatable(observed.get("nodes") or [], observed["gpu_allocatable"])
+        detail = inst["error"] or f"{len(inst['models'])} models installed"
+        checks.append({"check": "Ollama answers", "target": name, "ok": not inst["error"], "detail": detail})
+    checks += answer_checks(observed.get("answers") or [])
+    webui = observed.get("openwebui") or {}
+    if webui and not webui.get("skipped"):
+        if webui.get("failed"):
+            checks.append(
+                {
+                    "check": "Open WebUI lists the models of Ollama",
+                    "target": "Open WebUI",
+                    "ok": False,
+                    "detail": str(webui.get("msg") or "failed"),
+                }
+            )
+        else:
+            order = list(observed.get("openwebui_order") or ollama.keys())
+            tags = {name: (ollama.get(name) or {}).get("models") or [] for name in order}
+            checks += openwebui_lists_ollama(webui.get("models") or [], tags, order)
+    gpu = observed.get("ollama_gpu") or {}
+    for name, inst in ollama.items():
+        if gpu.get(name) and not inst["error"]:
+            checks.append(vram_in_use(inst["loaded"], name))
+    expected = observed.get("gpu_allocatable") or {}
+    if not expected and int(observed.get("gpu_replicas") or 0) > 0:
+        expected = expected_gpus(plans, int(observed["gpu_replicas"]))
+    if expected:
+        checks += gpu_allocatable(observed.get("nodes") or [], expected)
     return checks
+
+
+def targets(plans: Sequence[Mapping[str, Any]], tiers: Sequence[str]) -> list[dict[str, Any]]:
+    """``{instance, url, model, tier}`` for each model of ``tiers`` in the models' plans
+    (``_model_tiers.plan``: one ``{name, url, tiers}`` per instance), in list order."""
+    out = []
+    for inst in plans:
+        for tier in tiers:
+            for model in (inst.get("tiers") or {}).get(tier) or []:
+                out.append({"instance": inst["name"], "url": inst["url"], "model": model, "tier": tier})
+    return out

@@ -26,7 +26,9 @@ options:
   results:
     description:
       - One entry per measured model, the RV(aistack.baremetal.ollama_perf#module:perf) result with
-        C(instance) (the Ollama instance's name in the plan) and C(tier) added.
+        C(instance) (the Ollama instance's name in the plan) and C(tier) added; or the registered loop results
+        of M(aistack.baremetal.ollama_perf) whose items carry C(instance), C(model) and C(tier) (a failed one
+        is listed as not measured, with its message).
     type: list
     elements: dict
     default: []
@@ -37,12 +39,17 @@ options:
     default: []
   observed:
     description:
-      - What the services reported, turned into more smoke checks. Keys, each optional:
-        C(ollama) (instance -> C({models, loaded, gpu}): installed model names, C(/api/ps) entries, whether the
-        instance runs on a GPU host; on such an instance a loaded model must have C(size_vram) above 0),
-        C(openwebui_models) (Open WebUI's C(/api/models) entries: every model of every instance must be listed,
-        from that instance), C(openwebui_order) (instances in OLLAMA_BASE_URLS order), C(nodes) (Node objects)
-        and C(gpu_allocatable) (node -> expected allocatable C(nvidia.com/gpu)).
+      - What the services reported, as the verify role registers it, turned into smoke checks. Keys, each optional.
+      - C(tls), M(ansible.builtin.uri) loop results, one per endpoint; any HTTP status after a verified TLS
+        handshake passes.
+      - C(answers), M(aistack.baremetal.ollama_perf) loop results with items C({instance, model}); the model answered.
+      - C(ollama_info), M(aistack.baremetal.ollama_model_info) loop results with items C({key, value}) (instance,
+        URL); the instance answers.
+      - C(ollama_gpu), instance -> whether it runs on a GPU host; there a loaded model must have C(size_vram) above 0.
+      - C(openwebui), the M(aistack.baremetal.openwebui_model_info) result; every model of every instance must be
+        listed, from that instance (C(openwebui_order) gives the instances in OLLAMA_BASE_URLS order).
+      - C(nodes), Node objects, and C(gpu_allocatable), node -> expected allocatable C(nvidia.com/gpu); when that is
+        empty, C(gpu_replicas) above 0 takes the GPUs the capacity plans found on each host times that.
     type: dict
     default: {}
   bands_variable:
@@ -175,7 +182,7 @@ def main() -> None:
                 msg=f"verify_report: cannot read the capacity plans from plans_file {p['plans_file']}: {exc}"
             )
     try:
-        smoke = list(p["smoke"]) + checks_from(p["observed"])
+        smoke = list(p["smoke"]) + checks_from(p["observed"], plans)
     except (ValueError, TypeError, AttributeError) as exc:
         module.fail_json(msg=f"verify_report: observed: {exc}")
     try:

@@ -88,17 +88,36 @@ def test_verify_report_bad_bands_name_the_path(capsys: pytest.CaptureFixture[str
 
 
 def test_verify_report_turns_observations_into_smoke_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    gib = 1024**3
     observed = {
-        "ollama": {
-            "primary": {
-                "models": ["a:1b", "b:7b"],
-                "loaded": [{"name": "a:1b", "size_vram": 2 * 1024**3}],
-                "gpu": True,
+        "ollama_info": [
+            {
+                "item": {"key": "primary", "value": "http://p"},
+                "models": [{"name": "a:1b"}, {"name": "b:7b"}],
+                "loaded": [{"name": "a:1b", "size_vram": 2 * gib}],
             },
-            "standalone": {"models": ["a:1b"], "loaded": [{"name": "a:1b", "size_vram": 0}], "gpu": True},
-        },
-        "openwebui_models": [{"id": "a:1b", "ollama": {"urls": [0, 1]}}, {"id": "b:7b", "ollama": {"urls": [1]}}],
+            {
+                "item": {"key": "standalone", "value": "http://s"},
+                "models": [{"name": "a:1b"}],
+                "loaded": [{"name": "a:1b", "size_vram": 0}],
+            },
+            {"item": {"key": "third", "value": "http://t"}, "failed": True, "msg": "cannot reach Ollama at http://t"},
+        ],
+        "ollama_gpu": {"primary": True, "standalone": True, "third": True},
+        "openwebui": {"models": [{"id": "a:1b", "ollama": {"urls": [0, 1]}}, {"id": "b:7b", "ollama": {"urls": [1]}}]},
         "openwebui_order": ["primary", "standalone"],
+        "tls": [
+            {"url": "https://ai.local", "status": 200},
+            {"url": "https://jupyter.local", "status": -1, "msg": "Request failed: certificate verify failed"},
+        ],
+        "answers": [
+            {
+                "item": {"instance": "primary", "model": "a:1b"},
+                "measured": True,
+                "perf": {"single_all": {"errors": 0, "ttft": {"p50": 0.2}}},
+            },
+            {"item": {"instance": "primary", "model": "b:7b"}, "failed": True, "msg": "model b:7b is not installed"},
+        ],
         "nodes": [{"metadata": {"name": "gpu1"}, "status": {"allocatable": {"nvidia.com/gpu": "4"}}}],
         "gpu_allocatable": {"gpu1": 4, "gpu2": 1},
     }
@@ -112,7 +131,15 @@ def test_verify_report_turns_observations_into_smoke_checks(capsys: pytest.Captu
     assert not standalone["ok"] and "size_vram 0" in standalone["detail"]
     assert checks[("allocatable nvidia.com/gpu", "gpu1")]["ok"]
     assert checks[("allocatable nvidia.com/gpu", "gpu2")]["detail"] == "node not found"
+    assert checks[("Ollama answers", "third")]["detail"] == "cannot reach Ollama at http://t"
+    assert ("Ollama uses the GPU (/api/ps size_vram)", "third") not in checks
+    assert checks[("TLS with the collection's CA", "https://ai.local")]["ok"]
+    assert "certificate verify failed" in checks[("TLS with the collection's CA", "https://jupyter.local")]["detail"]
+    assert checks[("hot model answers a prompt", "primary: a:1b")]["detail"] == "answered, first token 0.20 s"
+    assert not checks[("hot model answers a prompt", "primary: b:7b")]["ok"]
     assert out["met"] is False
+    out = run(verify_report, capsys, bands=BANDS, observed={"ollama": {}})
+    assert out["failed"] and "observed: unknown keys ['ollama']" in out["msg"]
 
 
 def test_users_come_from_the_models_band(server: emu.EmulatorServer, capsys: pytest.CaptureFixture[str]) -> None:
@@ -156,3 +183,20 @@ def test_openwebui_model_info_lists_models(monkeypatch: pytest.MonkeyPatch, caps
     out = run(openwebui_model_info, capsys, url="http://webui:8080", api_key="sk-1")
     assert out["ids"] == ["a:1b"] and out["models"][0]["ollama"]["urls"] == [0, 1]
     assert seen == [("http://webui:8080/api/models", "Bearer sk-1")]
+
+
+def test_expected_gpus_come_from_the_capacity_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plans = tmp_path / "report.json"
+    plans.write_text(
+        json.dumps({"plans": [{"host": "GPU1", "hardware": {"gpus": [{}, {}]}}, {"host": "cpu1", "hardware": {}}]})
+    )
+    nodes = [{"metadata": {"name": "gpu1"}, "status": {"allocatable": {"nvidia.com/gpu": "4"}}}]
+    out = run(verify_report, capsys, bands=BANDS, plans_file=str(plans), observed={"nodes": nodes, "gpu_replicas": 2})
+    assert out["report"]["smoke"] == [
+        {
+            "check": "allocatable nvidia.com/gpu",
+            "target": "gpu1",
+            "ok": True,
+            "detail": "allocatable nvidia.com/gpu 4, expected 4",
+        }
+    ]
