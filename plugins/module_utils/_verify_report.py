@@ -469,10 +469,12 @@ def _tier_charts(name: str, tier: Mapping[str, Any], models: Sequence[Mapping[st
     rate_rows = []
     for index, m in enumerate(members):
         rate = ((m["single"] or {}).get("tokens_per_s") or {}).get("p50") or 0.0
-        color = COLORS["over"] if m["verdict"] == NOT_MET else MODEL_PALETTE[index % len(MODEL_PALETTE)]
+        rate_check = next((c for c in m["checks"] if c["name"] == "tokens/s"), None)
+        below = rate_check is not None and rate_check["met"] is False
+        color = COLORS["over"] if below else MODEL_PALETTE[index % len(MODEL_PALETTE)]
         rate_rows.append((f"{m['model']} ({m['instance']})", [(float(rate), color, f"{m['model']}: {rate:.1f} tok/s")]))
     low, high = band["tokens_per_s"]
-    lines = [(low, f"design min {low:g}", COLORS["line"])]
+    lines = [(low, f"design min {low:g}", COLORS["vram"])]
     if high is not None:
         lines.append((high, f"design max {high:g}", COLORS["vram"]))
     charts.append(
@@ -489,7 +491,7 @@ def _tier_charts(name: str, tier: Mapping[str, Any], models: Sequence[Mapping[st
         if conc:
             strip_rows.append((f"{m['model']}: {conc['requests']} at once", conc.get("ttft_samples") or [], color))
     ft_low, ft_high = band["first_token_s"]
-    ft_lines = [(ft_low, f"design {ft_low:g} s", COLORS["vram"])]
+    ft_lines = [(ft_low, f"design min {ft_low:g} s", COLORS["vram"])]
     if ft_high is not None:
         ft_lines.append((ft_high, f"design max {ft_high:g} s", COLORS["over"]))
     charts.append(strip_chart(f"{band['label']}: time to first token per request (s)", strip_rows, ft_lines))
