@@ -94,6 +94,7 @@ OBSERVED_KEYS = (
     "answers",
     "ollama_info",
     "ollama_gpu",
+    "ollama_missing",
     "openwebui",
     "openwebui_order",
     "nodes",
@@ -159,18 +160,24 @@ def _instances(results: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]
 def checks_from(observed: Mapping[str, Any], plans: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
     """Smoke checks from what the services reported, as the verify role registers it.
 
-    Keys, each optional: ``tls`` (ansible.builtin.uri loop results), ``answers`` (ollama_perf loop
-    results, items ``{instance, model}``), ``ollama_info`` (ollama_model_info loop results, items
-    ``{key: instance, value: url}``), ``ollama_gpu`` (instance -> runs on a GPU host), ``openwebui``
-    (the openwebui_model_info result; skipped or absent: not checked), ``openwebui_order`` (instances
-    in OLLAMA_BASE_URLS order), ``nodes`` (Node objects) and ``gpu_allocatable`` (node -> expected; when
-    empty, ``gpu_replicas`` > 0 takes the GPUs of each host in ``plans`` times that).
+    Keys, each optional (``OBSERVED_KEYS``): ``tls`` (ansible.builtin.uri loop results),
+    ``answers`` (ollama_perf loop results, items ``{instance, model}``), ``ollama_info``
+    (ollama_model_info loop results, items ``{key: instance, value: url}``), ``ollama_gpu``
+    (instance -> runs on a GPU host), ``ollama_missing`` (instances whose Service was not
+    found), ``openwebui`` (the openwebui_model_info result; skipped or absent: not checked),
+    ``openwebui_order`` (instances in OLLAMA_BASE_URLS order), ``nodes`` (Node objects) and
+    ``gpu_allocatable`` (node -> expected; when empty, ``gpu_replicas`` > 0 takes the GPUs of
+    each host in ``plans`` times that).
     """
     unknown = sorted(set(observed) - set(OBSERVED_KEYS))
     if unknown:
         raise ValueError(f"unknown keys {unknown}; allowed: {', '.join(OBSERVED_KEYS)}")
     ollama = _instances(observed.get("ollama_info") or [])
     checks: list[dict[str, Any]] = tls_checks(observed.get("tls") or [])
+    for name in observed.get("ollama_missing") or []:
+        checks.append(
+            {"check": "Ollama answers", "target": str(name), "ok": False, "detail": "its Service was not found"}
+        )
     for name, inst in ollama.items():
         detail = inst["error"] or f"{len(inst['models'])} models installed"
         checks.append({"check": "Ollama answers", "target": name, "ok": not inst["error"], "detail": detail})

@@ -46,6 +46,7 @@ options:
       - C(ollama_info), M(aistack.baremetal.ollama_model_info) loop results with items C({key, value}) (instance,
         URL); the instance answers.
       - C(ollama_gpu), instance -> whether it runs on a GPU host; there a loaded model must have C(size_vram) above 0.
+      - C(ollama_missing), instances whose Service was not found; each is a failed check.
       - C(openwebui), the M(aistack.baremetal.openwebui_model_info) result; every model of every instance must be
         listed, from that instance (C(openwebui_order) gives the instances in OLLAMA_BASE_URLS order).
       - C(nodes), Node objects, and C(gpu_allocatable), node -> expected allocatable C(nvidia.com/gpu); when that is

@@ -104,6 +104,7 @@ def test_verify_report_turns_observations_into_smoke_checks(capsys: pytest.Captu
             {"item": {"key": "third", "value": "http://t"}, "failed": True, "msg": "cannot reach Ollama at http://t"},
         ],
         "ollama_gpu": {"primary": True, "standalone": True, "third": True},
+        "ollama_missing": ["fourth"],
         "openwebui": {"models": [{"id": "a:1b", "ollama": {"urls": [0, 1]}}, {"id": "b:7b", "ollama": {"urls": [1]}}]},
         "openwebui_order": ["primary", "standalone"],
         "tls": [
@@ -133,6 +134,7 @@ def test_verify_report_turns_observations_into_smoke_checks(capsys: pytest.Captu
     assert checks[("allocatable nvidia.com/gpu", "gpu2")]["detail"] == "node not found"
     assert checks[("Ollama answers", "third")]["detail"] == "cannot reach Ollama at http://t"
     assert ("Ollama uses the GPU (/api/ps size_vram)", "third") not in checks
+    assert checks[("Ollama answers", "fourth")]["detail"] == "its Service was not found"
     assert checks[("TLS with the collection's CA", "https://ai.local")]["ok"]
     assert "certificate verify failed" in checks[("TLS with the collection's CA", "https://jupyter.local")]["detail"]
     assert checks[("hot model answers a prompt", "primary: a:1b")]["detail"] == "answered, first token 0.20 s"
