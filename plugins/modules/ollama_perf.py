@@ -18,7 +18,7 @@ description:
     are taken from the others (all of them when O(requests=1)).
   - A request waited for a slot when Ollama's C(total_duration) exceeds C(load_duration) +
     C(prompt_eval_duration) + C(eval_duration) by more than a quarter of the median time a request needs
-    once it runs (at least 50 ms): Ollama counts the wait for a slot in the total only.
+    once it runs (at least 50 ms); Ollama counts the wait for a slot in the total only.
   - Bounded: at most O(requests) + O(users) requests, none past O(time_limit) seconds after the start.
   - A failed request is counted and its error kept in the result; the module fails only when the model
     cannot be read from C(/api/show) (server unreachable, model not installed) or a parameter is invalid.
@@ -64,7 +64,7 @@ options:
     type: int
   bands:
     description:
-      - Size bands as M(aistack.baremetal.verify_report) takes them (C(params_b) and C(users) are used here):
+      - Size bands as M(aistack.baremetal.verify_report) takes them (C(params_b) and C(users) are used here);
         the model's C(parameter_size) picks its band, whose lower user count is the concurrent pass's size.
     type: dict
   max_users:
@@ -77,7 +77,7 @@ options:
       - Omit it when unknown; the observed queueing is reported either way.
     type: int
   keep_alive:
-    description: Ollama C(keep_alive) sent with each request (a duration such as C(24h), or seconds); unset: omitted.
+    description: Ollama C(keep_alive) sent with each request (a duration such as C(24h), or seconds); none when unset.
     type: raw
   time_limit:
     description: Seconds the whole measurement may take; requests not sent by then are left out and noted.

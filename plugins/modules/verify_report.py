@@ -74,7 +74,7 @@ options:
     default: []
   plans_file:
     description:
-      - JSON file with C({"plans": [...]}), as C(aistack.baremetal.capacity_report) writes C(report.json);
+      - JSON file with a C(plans) list, as C(aistack.baremetal.capacity_report) writes C(report.json);
         read on the controller and added to O(plans). A missing file is not an error (no reasons from a plan).
     type: path
   inventory:
@@ -131,7 +131,7 @@ met:
   returned: success
   type: bool
 summary:
-  description: One line per band, C(<label>: met|not met|not measured), then one per failed smoke check.
+  description: One line per band (its label, then met, not met or not measured), then one per failed smoke check.
   returned: success
   type: list
   elements: str
