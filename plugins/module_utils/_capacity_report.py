@@ -534,9 +534,11 @@ def render_all(plans: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {"markdown": render_markdown(plans), "html": render_html(plans), "json": render_json(plans)}
 
 
-def write_reports(dest: str, contents: Mapping[str, str], check_mode: bool = False) -> tuple[bool, dict[str, str]]:
-    """Write each file whose content differs; returns (changed, {kind: path})."""
-    files = {kind: os.path.join(dest, name) for kind, name in FILE_NAMES.items()}
+def write_reports(
+    dest: str, contents: Mapping[str, str], check_mode: bool = False, names: Mapping[str, str] = FILE_NAMES
+) -> tuple[bool, dict[str, str]]:
+    """Write each file (``names``: kind -> file name) whose content differs; returns (changed, {kind: path})."""
+    files = {kind: os.path.join(dest, name) for kind, name in names.items()}
     changed = False
     if not check_mode:
         os.makedirs(dest, exist_ok=True)

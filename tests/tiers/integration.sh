@@ -11,6 +11,8 @@ set -euo pipefail
 . "$AISTACK_ROOT/tests/lib/collection_copy.sh"
 ensure_venv
 command -v rsync >/dev/null || ensure_apt rsync
+# The verify report's screenshot test (tests/integration/test_verify_screenshot.py).
+command -v chromium >/dev/null || ensure_apt chromium || log "chromium not installed: the screenshot test is skipped"
 
 # Playbook tests: pytest files in tests/integration that run the repository's
 # playbooks with ansible-playbook (kept out of the unit tier, which runs no

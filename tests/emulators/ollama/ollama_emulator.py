@@ -28,7 +28,10 @@ Every answer carries ``X-Ollama-Emulator: 1`` so it is never mistaken for Ollama
 
 Settings (``POST /_emulator/settings``): ``progress_step``,
 ``default_keep_alive``, ``vram`` (bytes of emulated GPU memory, 0 = CPU-only
-host) and ``unload_delay`` (seconds an expired runner stays in /api/ps).
+host), ``unload_delay`` (seconds an expired runner stays in /api/ps) and
+``timing`` (see ``Timing``: load time, prompt and token rates, parallel slots
+per runner with a queue behind them). Without ``timing`` a completion answers
+at once with fixed durations, as before.
 
 Run: ``python ollama_emulator.py --port 0 --port-file PORTFILE [--vram BYTES]``.
 """
@@ -383,6 +386,56 @@ class Runner:
         self.unloading = False
         self.size = model.size
         self.size_vram = 0
+        # Timing mode: set once the load time has passed; the request that created the
+        # runner waits it out, the others wait on this event.
+        self.ready = threading.Event()
+        self.fresh = True
+        self.slots: threading.BoundedSemaphore | None = None
+
+
+class Timing:
+    """How long a completion takes, set by a test so that every figure is known.
+
+    * ``load_seconds``: a request that starts a runner waits this long before it is
+      scheduled; requests arriving meanwhile wait for the same load (server/sched.go
+      processPending starts one runner per model, and the others wait on it).
+      server/routes.go GenerateHandler/ChatHandler report ``load_duration`` as the
+      time from the handler's start to the runner being scheduled (checkpointStart
+      to checkpointLoaded), so it includes that wait.
+    * ``num_parallel``: slots per runner (OLLAMA_NUM_PARALLEL). llm/server.go
+      llmServer.Completion acquires one of ``numParallel`` semaphore slots before it
+      sends the request to the runner, so a request beyond the slots waits there,
+      after checkpointLoaded: the wait is in ``total_duration`` only, never in
+      ``load_duration``, ``prompt_eval_duration`` or ``eval_duration``.
+    * ``prompt_rate``: prompt tokens per second (one token per word of the prompt);
+      the prompt is processed before the first token is sampled.
+    * ``token_rate``: generated tokens per second; each token is streamed when it is
+      sampled, so the first arrives ``1/token_rate`` after the prompt. The runner
+      (runner/llamarunner/runner.go) counts ``eval_count``/``eval_duration`` over the
+      sampled tokens, measured here as the time from the end of the prompt to the
+      last token.
+    * ``tokens``: tokens generated when the request sets no ``num_predict``.
+
+    ``token_rate`` 0 turns timing off (the fixed, instant answer)."""
+
+    FIELDS = ("load_seconds", "num_parallel", "prompt_rate", "token_rate", "tokens")
+
+    def __init__(self) -> None:
+        self.load_seconds = 0.0
+        self.num_parallel = 1
+        self.prompt_rate = 0.0
+        self.token_rate = 0.0
+        self.tokens = 11
+
+    def update(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if key not in self.FIELDS:
+                raise ValueError(f"unknown timing setting {key!r}")
+            setattr(self, key, int(value) if key in ("num_parallel", "tokens") else float(value))
+        self.num_parallel = max(1, self.num_parallel)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in self.FIELDS}
 
 
 class Fault:
@@ -428,6 +481,7 @@ class State:
             self.runners: dict[str, Runner] = {}  # model file digest -> runner
             self.faults: list[Fault] = []
             self.requests: Counter[str] = Counter()
+            self.timing = Timing()
 
     def add_remote(
         self,
@@ -1053,7 +1107,11 @@ class Handler(BaseHTTPRequestHandler):
         if m.remote.embedding:
             self._error(400, f'"{m.name}" does not support {"chat" if chat else "generate"}')
             return
-        self._load(m, keep, body.get("options") or {})
+        started = time.monotonic()
+        runner = self._load(m, keep, body.get("options") or {})
+        if self.state.timing.token_rate > 0 and not empty:
+            self._timed_completion(runner, m, body, prompt, chat, base, started)
+            return
         if empty:
             reply = dict(base, done=True, done_reason="load")
             reply.update({"message": {"role": "assistant", "content": ""}} if chat else {"response": ""})
@@ -1087,6 +1145,80 @@ class Handler(BaseHTTPRequestHandler):
         for word in words:
             piece = {"message": {"role": "assistant", "content": word}} if chat else {"response": word}
             self._line(dict(base, done=False, **piece))
+        final.update({"message": {"role": "assistant", "content": ""}} if chat else {"response": ""})
+        self._line(final)
+        self._end_stream()
+
+    def _timed_completion(
+        self,
+        runner: Runner,
+        m: LocalModel,
+        body: dict[str, Any],
+        prompt: str,
+        chat: bool,
+        base: dict[str, Any],
+        started: float,
+    ) -> None:
+        """A completion that takes the time ``State.timing`` says (see ``Timing``)."""
+        timing = self.state.timing
+        with self.state.lock:
+            created, runner.fresh = runner.fresh, False
+            if runner.slots is None:
+                runner.slots = threading.BoundedSemaphore(timing.num_parallel)
+        if created:
+            time.sleep(timing.load_seconds)
+            runner.ready.set()
+        else:
+            runner.ready.wait()
+        loaded = time.monotonic()
+        options = body.get("options") or {}
+        count = int(options.get("num_predict") or timing.tokens)
+        if count < 0:
+            count = timing.tokens
+        prompt_tokens = max(1, len(prompt.split()))
+        words = ["This", " is", " an", " emulated", " answer", " from", " the", " Ollama", " test", " double", "."]
+        slots = runner.slots
+        assert slots is not None
+        with slots:
+            prompt_start = time.monotonic()
+            if timing.prompt_rate > 0:
+                time.sleep(prompt_tokens / timing.prompt_rate)
+            eval_start = time.monotonic()
+            stream = body.get("stream", True) is not False
+            if stream:
+                self._start_stream(None, 0.0)
+            text = []
+            step = 1.0 / timing.token_rate
+            for index in range(count):
+                # Sleep until this token's due time, so the rate does not drift.
+                due = eval_start + (index + 1) * step
+                time.sleep(max(0.0, due - time.monotonic()))
+                word = words[index % len(words)]
+                text.append(word)
+                if stream:
+                    piece = {"message": {"role": "assistant", "content": word}} if chat else {"response": word}
+                    self._line(dict(base, created_at=go_time(now()), done=False, **piece))
+            end = time.monotonic()
+        final = dict(
+            base,
+            created_at=go_time(now()),
+            done=True,
+            done_reason="length" if "num_predict" in options else "stop",
+            total_duration=int((end - started) * 1e9),
+            load_duration=int((loaded - started) * 1e9),
+            prompt_eval_count=prompt_tokens,
+            prompt_eval_duration=int((eval_start - prompt_start) * 1e9),
+            eval_count=count,
+            eval_duration=int((end - eval_start) * 1e9),
+        )
+        if not stream:
+            final.update(
+                {"message": {"role": "assistant", "content": "".join(text)}}
+                if chat
+                else {"response": "".join(text), "context": [1, 2, 3]}
+            )
+            self._json(200, final)
+            return
         final.update({"message": {"role": "assistant", "content": ""}} if chat else {"response": ""})
         self._line(final)
         self._end_stream()
@@ -1171,6 +1303,12 @@ class Handler(BaseHTTPRequestHandler):
                     state.vram = int(body["vram"])
                 if "unload_delay" in body:
                     state.unload_delay = float(body["unload_delay"])
+                if "timing" in body:
+                    try:
+                        state.timing.update(dict(body["timing"]))
+                    except (TypeError, ValueError) as exc:
+                        self._json(400, {"error": str(exc)})
+                        return
                 self._json(
                     200,
                     {
@@ -1178,6 +1316,7 @@ class Handler(BaseHTTPRequestHandler):
                         "default_keep_alive": state.default_keep_alive,
                         "vram": state.vram,
                         "unload_delay": state.unload_delay,
+                        "timing": state.timing.as_dict(),
                     },
                 )
             else:
@@ -1216,9 +1355,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--unload-delay", type=float, default=0.5, help="seconds an expired model stays in /api/ps (unload is async)"
     )
+    parser.add_argument("--num-parallel", type=int, default=1, help="slots per loaded model (OLLAMA_NUM_PARALLEL)")
+    parser.add_argument("--token-rate", type=float, default=0.0, help="tokens/s generated (0: instant fixed answer)")
+    parser.add_argument("--prompt-rate", type=float, default=0.0, help="prompt tokens/s processed (0: instant)")
+    parser.add_argument("--load-seconds", type=float, default=0.0, help="seconds to load a model not yet running")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     state = State(args.progress_step, vram=args.vram, unload_delay=args.unload_delay)
+    state.timing.update(
+        {
+            "num_parallel": args.num_parallel,
+            "token_rate": args.token_rate,
+            "prompt_rate": args.prompt_rate,
+            "load_seconds": args.load_seconds,
+        }
+    )
     server = EmulatorServer(args.host, args.port, state, args.verbose)
     for raw in args.seed:
         name = parse_name(raw)
