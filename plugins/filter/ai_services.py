@@ -28,33 +28,40 @@ def _guard(func: Callable[..., Any], *args: Any) -> Any:
         raise AnsibleFilterError(str(exc)) from None
 
 
+# What each filter builds per chart: (filter, chart) -> builder. ollama's values
+# need the instance's release name; the others take the inputs only.
+_DISPATCH: dict[tuple[str, str], Callable[..., Any]] = {
+    ("ai_values", "ollama"): _values_ollama.values,
+    ("ai_values", "open_webui"): _values_open_webui.values,
+    ("ai_values", "jupyterhub"): _values_jupyterhub.values,
+    ("ai_objects", "ollama"): _values_ollama.objects,
+    ("ai_objects", "open_webui"): _values_open_webui.redis_objects,
+    ("ai_workloads", "open_webui"): _values_open_webui.workloads,
+    ("ai_workloads", "jupyterhub"): _values_jupyterhub.workloads,
+}
+
+
+def _dispatch(kind: str, chart: str, *args: Any) -> Any:
+    builder = _DISPATCH.get((kind, chart))
+    if builder is None:
+        known = ", ".join(c for k, c in _DISPATCH if k == kind)
+        raise AnsibleFilterError(f"{kind}: no builder for {chart!r}; known: {known}")
+    return _guard(builder, *args)
+
+
 def ai_values(inputs: Mapping[str, Any], chart: str, instance: str = "") -> dict[str, Any]:
     """Chart values of ``chart`` (ollama needs the ``instance`` release name)."""
-    if chart == "ollama":
-        return dict(_guard(_values_ollama.values, inputs, instance))
-    if chart == "open_webui":
-        return dict(_guard(_values_open_webui.values, inputs))
-    if chart == "jupyterhub":
-        return dict(_guard(_values_jupyterhub.values, inputs))
-    raise AnsibleFilterError(f"ai_values: no builder for {chart!r}; known: ollama, open_webui, jupyterhub")
+    return dict(_dispatch("ai_values", chart, inputs, *([instance] if chart == "ollama" else [])))
 
 
 def ai_objects(inputs: Mapping[str, Any], chart: str) -> list[dict[str, Any]]:
     """The role's own objects: ollama's NetworkPolicy, open_webui's Redis."""
-    if chart == "ollama":
-        return list(_guard(_values_ollama.objects, inputs))
-    if chart == "open_webui":
-        return list(_guard(_values_open_webui.redis_objects, inputs))
-    raise AnsibleFilterError(f"ai_objects: no objects for {chart!r}; known: ollama, open_webui")
+    return list(_dispatch("ai_objects", chart, inputs))
 
 
 def ai_workloads(inputs: Mapping[str, Any], chart: str) -> list[dict[str, str]]:
     """Workloads that must be Ready after the chart: [{kind, name, namespace}]."""
-    if chart == "open_webui":
-        return list(_guard(_values_open_webui.workloads, inputs))
-    if chart == "jupyterhub":
-        return list(_guard(_values_jupyterhub.workloads, inputs))
-    raise AnsibleFilterError(f"ai_workloads: no workloads for {chart!r}; known: open_webui, jupyterhub")
+    return list(_dispatch("ai_workloads", chart, inputs))
 
 
 def ollama_instances(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -32,6 +32,10 @@ def test_layout_scale_out_from_hostvars() -> None:
 def test_values_objects_and_errors() -> None:
     with pytest.raises(AnsibleFilterError, match="no builder for 'grafana'"):
         FILTERS["ai_values"]({}, "grafana")
+    with pytest.raises(AnsibleFilterError, match="ai_objects: no builder for 'jupyterhub'; known: ollama, open_webui"):
+        FILTERS["ai_objects"]({}, "jupyterhub")
+    with pytest.raises(AnsibleFilterError, match="ai_workloads: no builder for 'ollama'; known: open_webui"):
+        FILTERS["ai_workloads"]({}, "ollama")
     with pytest.raises(AnsibleFilterError, match="ollama_primary_name"):
         FILTERS["ollama_instances"]({"primary_name": "Bad_Name"})
     with pytest.raises(AnsibleFilterError, match="aistack_allocations: no host has an 'ollama' allocation"):
