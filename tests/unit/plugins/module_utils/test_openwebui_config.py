@@ -181,7 +181,7 @@ def test_422_names_missing_fields(server: FakeOpenWebUI) -> None:
 def test_unsupported_versions_fail_clearly(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeOpenWebUI(version)
     monkeypatch.setattr(owui, "open_url", fake)
-    ranges = ", ".join(p.describe() for p in cfg.PROFILES)
+    ranges = cfg.describe_supported()
     with pytest.raises(cfg.ConfigError) as err:
         cfg.apply(client(), SETTINGS, check_mode=False)
     assert f"Open WebUI {version} is not supported by openwebui_config (supported: {ranges})" in str(err.value)
@@ -200,7 +200,26 @@ RELEASES_FILE = Path(__file__).resolve().parents[3] / "tools" / "openwebui_relea
 def test_every_dumped_release_uses_its_own_shapes(version: str) -> None:
     profile = cfg.select_profile(version)
     assert profile.reference == schema.DUMPED[version]
-    assert schema.RELEASES[profile.reference] is not None
+    assert cfg.SHAPES[profile.reference]["bodies"]
+
+
+def _text(version: tuple[int, int, int]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+def test_supported_ranges_join_neighbours_and_keep_gaps() -> None:
+    families = (("0.6.12", "0.6.12", "0.6.14"), ("0.6.14", "0.6.14", "0.7.0"), ("0.8.0", "0.8.0", "0.9.0"))
+    assert cfg.supported_ranges(families) == [("0.6.12", "0.7.0"), ("0.8.0", "0.9.0")]
+
+
+def test_apply_changes_removes_merges_and_replaces() -> None:
+    base = {"bodies": {"auth": {"A": "bool", "B": "str"}, "tasks": {"X": "int"}}, "missing": ["audio"]}
+    changes = {"bodies": {"auth": {"A": None, "C": "int"}, "tasks": "dict"}, "missing": []}
+    assert cfg.apply_changes(base, changes) == {
+        "bodies": {"auth": {"B": "str", "C": "int"}, "tasks": "dict"},
+        "missing": [],
+    }
+    assert base["bodies"]["auth"] == {"A": "bool", "B": "str"}  # the base is not changed
 
 
 @pytest.mark.parametrize("version", ["0.6.12", "0.11.0", "0.12.4", "0.12.9"])
