@@ -13,6 +13,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils import _prefligh
 from ansible_collections.aistack.baremetal.plugins.module_utils import _stack_inputs as si
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import Problems
 from ansible_collections.aistack.baremetal.plugins.module_utils._hardware import declared_tree
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import UNCOVERED
 
 ROOT = Path(__file__).resolve().parents[4]
 STACK: dict[str, Any] = yaml.safe_load((ROOT / "inventories/example/group_vars/all/stack.yml").read_text())
@@ -93,6 +94,16 @@ def test_open_webui_versions(version: Any, accepted: bool) -> None:
 def _releases() -> list[str]:
     lines = (Path(__file__).resolve().parents[3] / "tools" / "openwebui_releases.txt").read_text().splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("version", _releases())
+def test_every_listed_open_webui_release_passes_unless_uncovered(version: str) -> None:
+    # Every release openwebui_config has request shapes for passes; the uncovered ones are refused.
+    messages = _stack(aistack_open_webui_version=version)
+    if version in UNCOVERED:
+        assert len(messages) == 1 and "carries no request shapes" in messages[0], messages
+    else:
+        assert messages == []
 
 
 GAPPY = (
