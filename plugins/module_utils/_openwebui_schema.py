@@ -274,16 +274,12 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.6.22",
+        "0.6.18",
         {
             "bodies": {
                 "audio": {"stt": {"SUPPORTED_CONTENT_TYPES": "list"}},
-                "permissions": {"chat": {"params": "bool", "system_prompt": "bool", "valves": "bool"}},
+                "permissions": {"chat": {"system_prompt": "bool"}},
                 "retrieval": {
-                    "DATALAB_MARKER_ADDITIONAL_CONFIG": "str?",
-                    "DATALAB_MARKER_API_BASE_URL": "str?",
-                    "DATALAB_MARKER_FORMAT_LINES": "bool?",
-                    "DATALAB_MARKER_LANGS": None,
                     "DOCLING_PICTURE_DESCRIPTION_API": "dict?",
                     "DOCLING_PICTURE_DESCRIPTION_LOCAL": "dict?",
                     "DOCLING_PICTURE_DESCRIPTION_MODE": "str?",
@@ -296,10 +292,24 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.6.29",
+        "0.6.20",
         {
             "bodies": {
-                "images": {"openai": {"OPENAI_API_VERSION": "str"}},
+                "permissions": {"chat": {"params": "bool", "valves": "bool"}},
+                "retrieval": {
+                    "DATALAB_MARKER_ADDITIONAL_CONFIG": "str?",
+                    "DATALAB_MARKER_API_BASE_URL": "str?",
+                    "DATALAB_MARKER_FORMAT_LINES": "bool?",
+                    "DATALAB_MARKER_LANGS": None,
+                },
+            }
+        },
+    ),
+    ("0.6.24", {"bodies": {"retrieval": {"web": {"WEB_LOADER_CONCURRENT_REQUESTS": "int?"}}}}),
+    (
+        "0.6.26",
+        {
+            "bodies": {
                 "permissions": {
                     "chat": {
                         "continue_response": "bool",
@@ -307,14 +317,21 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                         "rate_response": "bool",
                         "regenerate_response": "bool",
                     }
-                },
+                }
+            }
+        },
+    ),
+    (
+        "0.6.29",
+        {
+            "bodies": {
+                "images": {"openai": {"OPENAI_API_VERSION": "str"}},
                 "retrieval": {
                     "DOCLING_DO_OCR": "bool?",
                     "DOCLING_FORCE_OCR": "bool?",
                     "DOCLING_PDF_BACKEND": "str?",
                     "DOCLING_PIPELINE": "str?",
                     "DOCLING_TABLE_MODE": "str?",
-                    "web": {"WEB_LOADER_CONCURRENT_REQUESTS": "int?"},
                 },
             }
         },
@@ -643,7 +660,10 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
 
 FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("0.6.12", "0.6.12", "0.6.14"),
-    ("0.6.22", "0.6.22", "0.6.23"),
+    ("0.6.18", "0.6.18", "0.6.19"),
+    ("0.6.20", "0.6.20", "0.6.23"),
+    ("0.6.24", "0.6.24", "0.6.25"),
+    ("0.6.26", "0.6.26", "0.6.27"),
     ("0.6.29", "0.6.29", "0.6.30"),
     ("0.7.0", "0.7.0", "0.7.1"),
     ("0.8.9", "0.8.9", "0.8.10"),
@@ -661,7 +681,11 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
 DUMPED: dict[str, str] = {
     "0.6.12": "0.6.12",
     "0.6.13": "0.6.12",
-    "0.6.22": "0.6.22",
+    "0.6.18": "0.6.18",
+    "0.6.20": "0.6.20",
+    "0.6.22": "0.6.20",
+    "0.6.24": "0.6.24",
+    "0.6.26": "0.6.26",
     "0.6.29": "0.6.29",
     "0.7.0": "0.7.0",
     "0.8.9": "0.8.9",
@@ -681,7 +705,15 @@ DUMPED: dict[str, str] = {
 SOURCES: dict[str, str] = {
     "0.6.12": "served by a full install of open-webui==0.6.12",
     "0.6.13": "overlay: open-webui==0.6.13 --no-deps over open-webui==0.6.12's virtualenv; added: nothing",
+    "0.6.18": "overlay: open-webui==0.6.18 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "pycrdt==0.12.25",
+    "0.6.20": "overlay: open-webui==0.6.20 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
     "0.6.22": "overlay: open-webui==0.6.22 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.24": "overlay: open-webui==0.6.24 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.26": "overlay: open-webui==0.6.26 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
     "0.6.29": "overlay: open-webui==0.6.29 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb>=3.2.0 pycrdt==0.12.25",
@@ -717,14 +749,9 @@ UNCOVERED: tuple[str, ...] = (
     "0.6.14",
     "0.6.15",
     "0.6.16",
-    "0.6.18",
     "0.6.19",
-    "0.6.20",
-    "0.6.21",
     "0.6.23",
-    "0.6.24",
     "0.6.25",
-    "0.6.26",
     "0.6.27",
     "0.6.28",
     "0.6.30",
