@@ -30,7 +30,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui impor
     OpenWebUIError,
     parse_version,
 )
-from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import FAMILIES, RELEASES
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import CHANGES, FAMILIES
 
 MASK = "********"
 
@@ -60,13 +60,10 @@ class Profile:
     # section -> request body type tree (the flat sections)
     bodies: dict[str, Any] = field(default_factory=dict)
 
-    def describe(self) -> str:
-        low = ".".join(str(p) for p in self.minimum)
-        high = ".".join(str(p) for p in self.below)
-        return f">={low},<{high}"
 
-
-_COMMON_ENDPOINTS = {
+# section -> (read path, write path). tests/tools/openwebui_schema.py reads
+# these too: the generated shapes cover exactly the sections managed here.
+ENDPOINTS = {
     "auth": ("/api/v1/auths/admin/config", "/api/v1/auths/admin/config"),
     "retrieval": ("/api/v1/retrieval/config", "/api/v1/retrieval/config/update"),
     "tasks": ("/api/v1/tasks/config", "/api/v1/tasks/config/update"),
@@ -80,6 +77,9 @@ _COMMON_ENDPOINTS = {
     "banners": ("/api/v1/configs/banners", "/api/v1/configs/banners"),
     "tool_servers": ("/api/v1/configs/tool_servers", "/api/v1/configs/tool_servers"),
 }
+
+# The sections whose body is validated field by field (the free-form options).
+FLAT_SECTIONS = ("auth", "retrieval", "tasks", "permissions", "audio", "images", "code_execution")
 
 # 0.6.37 renamed the API key settings; either spelling is accepted and sent
 # under the name the server's release uses.
@@ -118,7 +118,7 @@ def build_profile(reference: str, minimum: str, below: str, release: dict[str, A
         reference=reference,
         minimum=_version(minimum),
         below=_version(below),
-        endpoints={k: v for k, v in _COMMON_ENDPOINTS.items() if k not in missing},
+        endpoints={k: v for k, v in ENDPOINTS.items() if k not in missing},
         aliases={"auth": aliases} if aliases else {},
         models_fields=tuple(f for f in _MODELS_FIELD_ORDER if f in models),
         tool_server_fields=tuple(bodies.get("tool_server") or ()),
@@ -127,12 +127,57 @@ def build_profile(reference: str, minimum: str, below: str, release: dict[str, A
 
 
 # The order sections are read and written in, and the option names.
-FLAT_SECTIONS = ("auth", "retrieval", "tasks", "permissions", "audio", "images", "code_execution")
 SECTION_ORDER = ("ollama", "openai", "auth", "models", "retrieval", "banners", "tool_servers", *FLAT_SECTIONS[2:])
 
+
+def apply_changes(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with one family's differences laid over it (a new dict, keys sorted).
+
+    A key set to ``None`` is removed, a dict laid over a dict is merged the
+    same way, anything else replaces the value. tests/tools/openwebui_schema.py
+    writes the differences so that this reproduces every family's shapes.
+    """
+    result = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = apply_changes(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return dict(sorted(result.items()))
+
+
+def _expand(changes: tuple[tuple[str, dict[str, Any]], ...]) -> dict[str, dict[str, Any]]:
+    shapes: dict[str, dict[str, Any]] = {}
+    previous: dict[str, Any] = {}
+    for reference, difference in changes:
+        previous = shapes[reference] = apply_changes(previous, difference)
+    return shapes
+
+
+# reference release -> its family's full shapes ({"bodies": ..., "missing": ...})
+SHAPES: dict[str, dict[str, Any]] = _expand(CHANGES)
+
 PROFILES: tuple[Profile, ...] = tuple(
-    build_profile(reference, minimum, below, RELEASES[reference]) for reference, minimum, below in FAMILIES
+    build_profile(reference, minimum, below, SHAPES[reference]) for reference, minimum, below in FAMILIES
 )
+
+
+def supported_ranges(families: tuple[tuple[str, str, str], ...] = FAMILIES) -> list[tuple[str, str]]:
+    """The ``(minimum, below)`` ranges the families cover, neighbouring families joined."""
+    ranges: list[tuple[str, str]] = []
+    for _reference, minimum, below in sorted(families, key=lambda family: parse_version(family[1])):
+        if ranges and ranges[-1][1] == minimum:
+            ranges[-1] = (ranges[-1][0], below)
+        else:
+            ranges.append((minimum, below))
+    return ranges
+
+
+def describe_supported() -> str:
+    """``>=0.6.12,<0.13.0`` (one entry per contiguous range)."""
+    return ", ".join(f">={low},<{below}" for low, below in supported_ranges())
 
 
 def select_profile(version: str) -> Profile:
@@ -141,8 +186,7 @@ def select_profile(version: str) -> Profile:
     for profile in PROFILES:
         if profile.minimum <= parsed < profile.below:
             return profile
-    ranges = ", ".join(p.describe() for p in PROFILES)
-    raise ConfigError(f"Open WebUI {version} is not supported by openwebui_config (supported: {ranges})")
+    raise ConfigError(f"Open WebUI {version} is not supported by openwebui_config (supported: {describe_supported()})")
 
 
 # -- secrets ------------------------------------------------------------------------

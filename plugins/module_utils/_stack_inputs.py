@@ -24,6 +24,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._constants impor
     OPEN_WEBUI_MIN_VERSION,
     OPEN_WEBUI_VERSION_LIMIT,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config import supported_ranges
 from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import (
     FAMILIES as OPEN_WEBUI_FAMILIES,
 )
@@ -71,11 +72,11 @@ def _release(text: str) -> tuple[int, int, int]:
 
 
 def _family_text(low: tuple[int, int, int], below: tuple[int, int, int]) -> str:
-    """0.6.12 (one release), 0.10.2-0.10.x (to the next minor), 0.12.1-0.12.2 (a patch range)."""
-    if below[:2] == low[:2]:
-        last = (below[0], below[1], below[2] - 1)
-        return _version_text(low) if last == low else f"{_version_text(low)}-{_version_text(last)}"
-    return f"{_version_text(low)}-{low[0]}.{low[1]}.x"
+    """0.6.12 (one release), 0.10.2-0.10.x / 0.6.12-0.12.x (to a minor), 0.12.1-0.12.2 (a patch range)."""
+    if below[2] == 0 and below[1] > 0:
+        return f"{_version_text(low)}-{below[0]}.{below[1] - 1}.x"
+    last = (below[0], below[1], below[2] - 1)
+    return _version_text(low) if last == low else f"{_version_text(low)}-{_version_text(last)}"
 
 
 def check_open_webui_version(problems: Problems, value: Any, where: str = "aistack_open_webui_version") -> None:
@@ -97,7 +98,7 @@ def check_open_webui_version(problems: Problems, value: Any, where: str = "aista
         )
         return
     # openwebui_config needs the request shapes of the release's family (generated data).
-    families = [(_release(low), _release(below)) for _reference, low, below in OPEN_WEBUI_FAMILIES]
+    families = [(_release(low), _release(below)) for low, below in supported_ranges(OPEN_WEBUI_FAMILIES)]
     if not any(low <= release < below for low, below in families):
         carried = ", ".join(_family_text(low, below) for low, below in families)
         problems.error(

@@ -11,8 +11,12 @@
 #
 # start/restart pass DATA_DIR/extra.env (KEY=VALUE lines, when present) to the
 # server: how a test starts an instance wired to Redis or to other Ollama URLs.
-# After dump, `python tests/tools/openwebui_schema.py --write --cache` turns
-# the documents into plugins/module_utils/_openwebui_schema.py.
+# dump serves the document from a full install when VERSION has one, else
+# imports VERSION's code over BASE's installed dependencies (see dump_quick);
+# it writes <version>/openapi.json and openapi.source (how it was made).
+# tests/tools/openwebui_bisect.py picks the releases to dump; then
+# `python tests/tools/openwebui_schema.py --write --cache` turns the documents
+# into plugins/module_utils/_openwebui_schema.py.
 #
 # Each version lives in its own virtualenv under
 # $AISTACK_CACHE/openwebui/<version>/venv. The stamp file is written only
@@ -33,7 +37,7 @@ OPENWEBUI_HARNESS_VERSION=1
 OPENWEBUI_TORCH="${AISTACK_OPENWEBUI_TORCH:-torch==2.13.0}"
 
 usage() {
-  sed -n '2,14p' "$0" >&2
+  sed -n '2,18p' "$0" >&2
   exit 2
 }
 
@@ -145,38 +149,69 @@ dump_openapi() {
   [ -s "$out" ]
 }
 
-# The OpenAPI document of any release without a full install: the release's
-# wheel is unpacked (no dependencies) over the installed virtualenv of BASE,
+# The OpenAPI document of any release without a full install (the --no-deps
+# overlay): the release's wheel is unpacked without its dependencies into a
+# scratch directory that is put in front of the installed virtualenv of BASE,
 # a release with close dependencies, and the document is built by importing
-# the app (what /openapi.json serves with ENV=dev). A release whose code
-# needs a dependency BASE lacks fails to import and is reported, not guessed.
+# the app (what /openapi.json serves with ENV=dev). Requirements BASE lacks
+# by name, and then each module an import reports missing, are added to the
+# scratch directory (no dependencies, at most 8 rounds). Without BASE the
+# installed releases are tried, the default for the version's minor first.
+# A release that does not import over any of them is reported, not guessed.
+# OUT_DIR/openapi.source says how the document was made: "served" (a full
+# install, the server's /openapi.json) or "overlay BASE" plus what was added.
 dump_quick() {
-  local version="$1" base="${2:-}" out dir tmp py
+  local version="$1" base="${2:-}" out tmp candidate lock_fd
   out="$AISTACK_CACHE/openwebui/$version/openapi.json"
   [ -s "$out" ] && return 0
-  if [ -z "$base" ]; then
-    case "$version" in
-      0.6.*) base=0.6.12 ;;
-      0.12.*) base=0.12.4 ;;
-      *) base=0.11.0 ;;
-    esac
-  fi
   mkdir -p "$(dirname "$out")"
+  # One dump per version at a time; a second caller finds the document.
+  exec {lock_fd}>"$AISTACK_CACHE/openwebui/$version.dump.lock"
+  flock "$lock_fd"
+  [ -s "$out" ] && return 0
   if [ -x "$(venv_dir "$version")/bin/open-webui" ]; then
     dump_openapi "$version" "$out.tmp" && mv "$out.tmp" "$out"
+    echo "served by a full install of open-webui==$version" >"$(dirname "$out")/openapi.source"
     return 0
   fi
-  py="$(venv_dir "$base")/bin/python"
-  [ -x "$py" ] || die "open-webui $base (the base for $version) is not installed"
-  tmp="$(mktemp -d)"
-  dir="$tmp/site"
-  if ! "$(venv_dir "$base")/bin/pip" install -q --no-deps --target "$dir" "open-webui==$version" >&2; then
-    rm -rf "$tmp"
-    die "cannot download open-webui==$version"
+  local -a bases=()
+  if [ -n "$base" ]; then
+    bases=("$base")
+  else
+    case "$version" in
+      0.6.*) bases=(0.6.12 0.11.0 0.12.4) ;;
+      0.12.*) bases=(0.12.4 0.11.0 0.6.12) ;;
+      *) bases=(0.11.0 0.12.4 0.6.12) ;;
+    esac
   fi
+  tmp="$(mktemp -d)"
+  for candidate in "${bases[@]}"; do
+    [ -x "$(venv_dir "$candidate")/bin/python" ] || continue
+    if overlay_dump "$version" "$candidate" "$tmp" "$out"; then
+      rm -rf "$tmp"
+      log "openwebui: dumped the OpenAPI document of $version (code over $candidate)"
+      return 0
+    fi
+    log "openwebui: $version does not import over $candidate: $(grep -E 'Error|error' "$tmp/log" | tail -n 1)"
+  done
+  rm -rf "$tmp"
+  die "open-webui $version does not import over the dependencies of: ${bases[*]}"
+}
+
+overlay_dump() {
+  local version="$1" base="$2" tmp="$3" out="$4" py pip site extra round module
+  py="$(venv_dir "$base")/bin/python"
+  pip="$(venv_dir "$base")/bin/pip"
+  site="$tmp/site"
+  extra="$tmp/extra-$base"
+  if [ ! -d "$site/open_webui" ]; then
+    "$pip" install -q --no-deps --target "$site" "open-webui==$version" >&2 || die "cannot download open-webui==$version"
+  fi
+  rm -rf "$extra"
+  mkdir -p "$extra"
   # Requirements of the release that BASE does not have at all (by name).
   local -a missing=()
-  mapfile -t missing < <("$py" - "$dir" <<'PY'
+  mapfile -t missing < <("$py" - "$site" <<'PY'
 import glob, re, sys
 import importlib.metadata as md
 meta = glob.glob(sys.argv[1] + "/open_webui-*.dist-info/METADATA")[0]
@@ -193,29 +228,40 @@ for line in open(meta, encoding="utf-8"):
         print(req.split(";")[0].strip())
 PY
   )
+  local -a added=("${missing[@]}")
   if [ "${#missing[@]}" -gt 0 ]; then
-    log "openwebui: $version needs what $base lacks: ${missing[*]}"
-    "$(venv_dir "$base")/bin/pip" install -q --no-deps --target "$dir" "${missing[@]}" >&2 || true
+    "$pip" install -q --no-deps --target "$extra" "${missing[@]}" >&2 || true
   fi
+  rm -rf "$tmp/data"
   mkdir -p "$tmp/data"
-  if (cd "$tmp/data" && PYTHONPATH="$dir" FRONTEND_BUILD_DIR="$dir/open_webui/frontend" DATA_DIR="$tmp/data" ENV=dev OFFLINE_MODE=true HF_HUB_OFFLINE=1 \
-    WEBUI_SECRET_KEY=dump RAG_EMBEDDING_ENGINE=ollama ENABLE_OPENAI_API=false ANONYMIZED_TELEMETRY=false \
-    timeout 900 "$py" -c '
+  for ((round = 0; round < 8; round++)); do
+    if (cd "$tmp/data" && PYTHONPATH="$site:$extra" FRONTEND_BUILD_DIR="$site/open_webui/frontend" DATA_DIR="$tmp/data" \
+      ENV=dev OFFLINE_MODE=true HF_HUB_OFFLINE=1 WEBUI_SECRET_KEY=dump RAG_EMBEDDING_ENGINE=ollama \
+      ENABLE_OPENAI_API=false ANONYMIZED_TELEMETRY=false \
+      timeout 900 "$py" -c '
 import json, os, sys
 from open_webui.main import app
 with open(sys.argv[1], "w") as f:
     json.dump(app.openapi(), f)
 os._exit(0)
 ' "$out.tmp" >"$tmp/log" 2>&1); then
-    mv "$out.tmp" "$out"
-    log "openwebui: dumped the OpenAPI document of $version (code over $base)"
-  else
-    tail -n 5 "$tmp/log" >&2
+      mv "$out.tmp" "$out"
+      echo "overlay: open-webui==$version --no-deps over open-webui==$base's virtualenv; added: ${added[*]:-nothing}" \
+        >"$(dirname "$out")/openapi.source"
+      return 0
+    fi
     rm -f "$out.tmp"
-    rm -rf "$tmp"
-    die "open-webui $version does not import over $base's dependencies"
-  fi
-  rm -rf "$tmp"
+    module="$(grep -oE "No module named '[^']+'" "$tmp/log" | tail -n 1 | cut -d"'" -f2 | cut -d. -f1 || true)"
+    [ -n "$module" ] || return 1
+    case "$module" in
+      jose) module=python-jose ;;
+      yaml) module=pyyaml ;;
+      *) module="${module//_/-}" ;;
+    esac
+    added+=("$module")
+    "$pip" install -q --no-deps --target "$extra" "$module" >&2 || return 1
+  done
+  return 1
 }
 
 cmd="${1:-}"

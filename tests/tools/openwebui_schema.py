@@ -29,6 +29,7 @@ What it does:
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import pprint
@@ -36,28 +37,36 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = ROOT / "plugins" / "module_utils" / "_openwebui_schema.py"
 RELEASES_FILE = Path(__file__).with_name("openwebui_releases.txt")
+CACHE = Path(os.environ.get("AISTACK_CACHE") or Path.home() / ".cache" / "aistack") / "openwebui"
 
-# section -> (read path, write path); the flat sections are validated field by field.
-ENDPOINTS = {
-    "auth": ("/api/v1/auths/admin/config", "/api/v1/auths/admin/config"),
-    "retrieval": ("/api/v1/retrieval/config", "/api/v1/retrieval/config/update"),
-    "tasks": ("/api/v1/tasks/config", "/api/v1/tasks/config/update"),
-    "permissions": ("/api/v1/users/default/permissions", "/api/v1/users/default/permissions"),
-    "audio": ("/api/v1/audio/config", "/api/v1/audio/config/update"),
-    "images": ("/api/v1/images/config", "/api/v1/images/config/update"),
-    "code_execution": ("/api/v1/configs/code_execution", "/api/v1/configs/code_execution"),
-    "ollama": ("/ollama/config", "/ollama/config/update"),
-    "openai": ("/openai/config", "/openai/config/update"),
-    "models": ("/api/v1/configs/models", "/api/v1/configs/models"),
-    "banners": ("/api/v1/configs/banners", "/api/v1/configs/banners"),
-    "tool_servers": ("/api/v1/configs/tool_servers", "/api/v1/configs/tool_servers"),
-}
-FLAT = ("auth", "retrieval", "tasks", "permissions", "audio", "images", "code_execution")
+
+def _collection() -> ModuleType:
+    """The module's own helpers (endpoints, flat sections, apply_changes), so both read one table.
+
+    Outside pytest the collection is made importable the way scripts/lib.sh
+    does it: .cache/collections/ansible_collections/aistack/baremetal -> the clone.
+    """
+    try:
+        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config")
+    except ModuleNotFoundError:
+        namespace = ROOT / ".cache" / "collections" / "ansible_collections" / "aistack"
+        namespace.mkdir(parents=True, exist_ok=True)
+        if not (namespace / "baremetal").exists():
+            (namespace / "baremetal").symlink_to(ROOT)
+        sys.path.insert(0, str(ROOT / ".cache" / "collections"))
+        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config")
+
+
+_CONFIG = _collection()
+ENDPOINTS: dict[str, tuple[str, str]] = _CONFIG.ENDPOINTS
+FLAT: tuple[str, ...] = _CONFIG.FLAT_SECTIONS
+apply_changes = _CONFIG.apply_changes
 
 HEADER = '''# Copyright: (c) 2026, aistack.baremetal maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -68,7 +77,11 @@ that the releases serve with ``ENV=dev``; do not edit by hand. To add a
 release: ``tests/harness/openwebui.sh dump VERSION`` then
 ``python tests/tools/openwebui_schema.py --write --cache``.
 
-``RELEASES`` holds one entry per family reference release:
+``CHANGES`` holds one entry per family, oldest first: ``(reference release,
+differences)``. The first entry is complete; every later one holds only what
+differs from the family before it (a key set to ``None`` is gone, a dict is
+merged key by key, anything else replaces). ``_openwebui_config.SHAPES``
+rebuilds each family's full shapes from them. The shapes are:
 
 * ``bodies``: section -> POST body of its update endpoint, field name -> type
   (``bool``, ``int``, ``float``, ``str``, ``list``, ``dict``, ``any``, unions
@@ -79,7 +92,12 @@ release: ``tests/harness/openwebui.sh dump VERSION`` then
 
 ``FAMILIES`` maps release ranges to their reference: ``(reference, minimum,
 below)``, ``minimum <= version < below``. ``DUMPED`` lists every release whose
-document was read, with the family it fell into.
+document was read, with the family it fell into; ``SOURCES`` says how each
+document was made: served by a full install of the release, or built by
+importing the release's code (installed without dependencies) over another
+release's installed dependencies (``tests/harness/openwebui.sh dump``).
+``UNCOVERED`` lists the releases of tests/tools/openwebui_releases.txt that
+no family covers yet (refused until their documents are dumped).
 """
 
 from __future__ import annotations
@@ -90,10 +108,9 @@ from typing import Any
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
-    match = re.match(r"^(\d+)\.(\d+)\.(\d+)$", text)
-    if not match:
+    if not re.match(r"^\d+\.\d+\.\d+$", text):
         raise SystemExit(f"not a release version: {text!r}")
-    return int(match.group(1)), int(match.group(2)), int(match.group(3))
+    return _CONFIG.parse_version(text)
 
 
 def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -190,13 +207,47 @@ def families(
     return shapes_of, table, member
 
 
-def render(dumped: dict[str, dict[str, Any]]) -> str:
+def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """What turns ``old`` into ``new`` under ``apply_changes``: removed keys as None, dicts key by key."""
+    out: dict[str, Any] = {}
+    for key in sorted(set(old) | set(new)):
+        if key not in new:
+            out[key] = None
+        elif key not in old:
+            out[key] = new[key]
+        elif isinstance(old[key], dict) and isinstance(new[key], dict):
+            inner = changes(old[key], new[key])
+            if inner:
+                out[key] = inner
+        elif old[key] != new[key]:
+            out[key] = new[key]
+    return out
+
+
+def render(dumped: dict[str, dict[str, Any]], sources: dict[str, str] | None = None) -> str:
     releases, table, member = families(dumped)
+    chain = []
+    previous: dict[str, Any] = {}
+    for reference, _minimum, _below in table:
+        difference = changes(previous, releases[reference])
+        if apply_changes(previous, difference) != releases[reference]:  # pragma: no cover - a bug here
+            raise SystemExit(f"the differences of {reference} do not rebuild its shapes")
+        chain.append((reference, difference))
+        previous = releases[reference]
     text = HEADER
-    text += "RELEASES: dict[str, dict[str, Any]] = " + pprint.pformat(releases, width=110, sort_dicts=True) + "\n\n"
+    text += "CHANGES: tuple[tuple[str, dict[str, Any]], ...] = " + pprint.pformat(tuple(chain), width=110) + "\n\n"
     text += "FAMILIES: tuple[tuple[str, str, str], ...] = " + pprint.pformat(tuple(table), width=110) + "\n\n"
-    text += "DUMPED: dict[str, str] = " + pprint.pformat(member, width=110, sort_dicts=False) + "\n"
+    text += "DUMPED: dict[str, str] = " + pprint.pformat(member, width=110, sort_dicts=False) + "\n\n"
+    known = sources or {}
+    made = {v: known.get(v, "given to the generator") for v in sorted(dumped, key=parse_version)}
+    text += "SOURCES: dict[str, str] = " + pprint.pformat(made, width=110, sort_dicts=False) + "\n\n"
+    listed = [v for v in known_releases() if not any(_inside(v, minimum, below) for _r, minimum, below in table)]
+    text += "UNCOVERED: tuple[str, ...] = " + pprint.pformat(tuple(listed), width=110) + "\n"
     return text
+
+
+def _inside(version: str, minimum: str, below: str) -> bool:
+    return parse_version(minimum) <= parse_version(version) < parse_version(below)
 
 
 def _ruff_format(text: str) -> str:
@@ -206,11 +257,11 @@ def _ruff_format(text: str) -> str:
     return done.stdout
 
 
-def load(args: list[str], cache: bool) -> dict[str, dict[str, Any]]:
+def load(args: list[str], cache: bool) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Shapes per release and how each document was made (the harness's openapi.source)."""
     pairs: list[tuple[str, Path]] = []
     if cache:
-        base = Path(os.environ.get("AISTACK_CACHE") or Path.home() / ".cache" / "aistack") / "openwebui"
-        for spec in sorted(base.glob("*/openapi.json")):
+        for spec in sorted(CACHE.glob("*/openapi.json")):
             pairs.append((spec.parent.name, spec))
     for arg in args:
         version, _sep, path = arg.partition("=")
@@ -219,11 +270,14 @@ def load(args: list[str], cache: bool) -> dict[str, dict[str, Any]]:
         pairs.append((version, Path(path)))
     if not pairs:
         raise SystemExit("no OpenAPI documents given (VERSION=SPEC.json or --cache)")
-    dumped = {}
+    dumped, sources = {}, {}
     for version, path in pairs:
         parse_version(version)
         dumped[version] = shapes(json.loads(path.read_text()))
-    return dumped
+        source = path.with_name("openapi.source")
+        if path.name == "openapi.json" and source.exists():
+            sources[version] = source.read_text().strip()
+    return dumped, sources
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", action="store_true", help="read the documents the harness dumped")
     parser.add_argument("specs", nargs="*", metavar="VERSION=SPEC.json")
     options = parser.parse_args(argv)
-    text = _ruff_format(render(load(options.specs, options.cache)))
+    text = _ruff_format(render(*load(options.specs, options.cache)))
     if options.write:
         TARGET.write_text(text)
     elif options.check:

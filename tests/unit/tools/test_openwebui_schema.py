@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_config as cfg
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_schema as schema
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,8 +38,7 @@ def test_committed_shapes_match_the_real_document(version: str) -> None:
     if not path.exists():
         pytest.skip(f"{path} is not there")
     shapes = _generator().shapes(json.loads(path.read_text()))
-    assert schema.DUMPED[version] in schema.RELEASES
-    assert shapes == schema.RELEASES[schema.DUMPED[version]]
+    assert shapes == cfg.SHAPES[schema.DUMPED[version]]
 
 
 def _fake(bodies: dict[str, Any]) -> dict[str, Any]:
@@ -66,3 +66,32 @@ def test_type_notation() -> None:
     assert gen.type_of(spec, {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]}) == "int|str?"
     assert gen.type_of(spec, {"$ref": "#/components/schemas/N"}) == {"a": "int"}
     assert gen.type_of(spec, {"type": "array"}) == "list"
+
+
+def test_differences_rebuild_every_pair_of_families() -> None:
+    gen = _generator()
+    for old in cfg.SHAPES.values():
+        for new in cfg.SHAPES.values():
+            assert cfg.apply_changes(old, gen.changes(old, new)) == new
+
+
+def test_changes_store_only_what_differs() -> None:
+    gen = _generator()
+    old = {"bodies": {"auth": {"A": "bool", "B": "str"}, "tasks": {"X": "int"}}, "missing": []}
+    new = {"bodies": {"auth": {"B": "str", "C": "int"}, "tasks": {"X": "int"}}, "missing": ["audio"]}
+    assert gen.changes(old, new) == {"bodies": {"auth": {"A": None, "C": "int"}}, "missing": ["audio"]}
+
+
+def test_generated_data_holds_each_family_once_with_its_source() -> None:
+    # the first family is complete, every later one only holds differences
+    references = [reference for reference, _changes in schema.CHANGES]
+    assert references == [reference for reference, _minimum, _below in schema.FAMILIES]
+    assert set(schema.SOURCES) == set(schema.DUMPED)
+    for version, source in schema.SOURCES.items():
+        assert source.startswith(("served by a full install", "overlay: ")), (version, source)
+
+
+def test_the_generator_reads_the_modules_endpoint_table() -> None:
+    gen = _generator()
+    assert gen.ENDPOINTS is cfg.ENDPOINTS
+    assert gen.FLAT is cfg.FLAT_SECTIONS

@@ -181,10 +181,12 @@ def test_422_names_missing_fields(server: FakeOpenWebUI) -> None:
 def test_unsupported_versions_fail_clearly(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeOpenWebUI(version)
     monkeypatch.setattr(owui, "open_url", fake)
-    ranges = ", ".join(p.describe() for p in cfg.PROFILES)
+    ranges = cfg.describe_supported()
     with pytest.raises(cfg.ConfigError) as err:
         cfg.apply(client(), SETTINGS, check_mode=False)
     assert f"Open WebUI {version} is not supported by openwebui_config (supported: {ranges})" in str(err.value)
+    # neighbouring families are one range: with every listed release covered, a single one
+    assert (ranges == ">=0.6.12,<0.13.0") is (not schema.UNCOVERED)
     assert [p for _method, p, _body in fake.requests] == ["/api/version"]
 
 
@@ -200,7 +202,51 @@ RELEASES_FILE = Path(__file__).resolve().parents[3] / "tools" / "openwebui_relea
 def test_every_dumped_release_uses_its_own_shapes(version: str) -> None:
     profile = cfg.select_profile(version)
     assert profile.reference == schema.DUMPED[version]
-    assert schema.RELEASES[profile.reference] is not None
+    assert cfg.SHAPES[profile.reference]["bodies"]
+
+
+@pytest.mark.parametrize("version", _releases())
+def test_every_listed_release_has_a_family_unless_listed_uncovered(version: str) -> None:
+    if version in schema.UNCOVERED:
+        with pytest.raises(cfg.ConfigError, match="is not supported by openwebui_config"):
+            cfg.select_profile(version)
+    else:
+        assert cfg.select_profile(version).minimum <= owui.parse_version(version)
+
+
+def test_family_boundaries_select_the_neighbouring_families() -> None:
+    # The last release of each family and the first of the next one get their own shapes;
+    # the releases between them, if any, are exactly the uncovered ones.
+    known = _releases()
+    ordered = sorted(cfg.PROFILES, key=lambda p: p.minimum)
+    for low, high in itertools.pairwise(ordered):
+        last = [v for v in known if owui.parse_version(v) < low.below][-1]
+        assert cfg.select_profile(last).reference == low.reference, last
+        assert cfg.select_profile(_text(high.minimum)).reference == high.reference
+        gap = [v for v in known if low.below <= owui.parse_version(v) < high.minimum]
+        assert gap == [v for v in schema.UNCOVERED if v in gap]
+    assert ordered[0].minimum == (0, 6, 12)
+    assert ordered[-1].below == (0, 13, 0)
+    assert not set(schema.UNCOVERED) & set(schema.DUMPED)
+
+
+def _text(version: tuple[int, int, int]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+def test_supported_ranges_join_neighbours_and_keep_gaps() -> None:
+    families = (("0.6.12", "0.6.12", "0.6.14"), ("0.6.14", "0.6.14", "0.7.0"), ("0.8.0", "0.8.0", "0.9.0"))
+    assert cfg.supported_ranges(families) == [("0.6.12", "0.7.0"), ("0.8.0", "0.9.0")]
+
+
+def test_apply_changes_removes_merges_and_replaces() -> None:
+    base = {"bodies": {"auth": {"A": "bool", "B": "str"}, "tasks": {"X": "int"}}, "missing": ["audio"]}
+    changes = {"bodies": {"auth": {"A": None, "C": "int"}, "tasks": "dict"}, "missing": []}
+    assert cfg.apply_changes(base, changes) == {
+        "bodies": {"auth": {"B": "str", "C": "int"}, "tasks": "dict"},
+        "missing": [],
+    }
+    assert base["bodies"]["auth"] == {"A": "bool", "B": "str"}  # the base is not changed
 
 
 @pytest.mark.parametrize("version", ["0.6.12", "0.11.0", "0.12.4", "0.12.9"])

@@ -13,6 +13,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils import _prefligh
 from ansible_collections.aistack.baremetal.plugins.module_utils import _stack_inputs as si
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import Problems
 from ansible_collections.aistack.baremetal.plugins.module_utils._hardware import declared_tree
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import UNCOVERED
 
 ROOT = Path(__file__).resolve().parents[4]
 STACK: dict[str, Any] = yaml.safe_load((ROOT / "inventories/example/group_vars/all/stack.yml").read_text())
@@ -90,13 +91,38 @@ def test_open_webui_versions(version: Any, accepted: bool) -> None:
         assert "0.6.12 to 0.12.x" in messages[0]
 
 
+def _releases() -> list[str]:
+    lines = (Path(__file__).resolve().parents[3] / "tools" / "openwebui_releases.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("version", _releases())
+def test_every_listed_open_webui_release_passes_unless_uncovered(version: str) -> None:
+    # Every release openwebui_config has request shapes for passes; the uncovered ones are refused.
+    messages = _stack(aistack_open_webui_version=version)
+    if version in UNCOVERED:
+        assert len(messages) == 1 and "carries no request shapes" in messages[0], messages
+    else:
+        assert messages == []
+
+
+GAPPY = (
+    ("0.6.12", "0.6.12", "0.6.13"),
+    ("0.10.0", "0.10.0", "0.10.1"),
+    ("0.10.2", "0.10.2", "0.10.3"),
+    ("0.10.3", "0.10.3", "0.11.0"),
+)
+
+
 @pytest.mark.parametrize("version", ["0.6.13", "0.7.0", "0.9.5", "0.10.1", "0.11.2"])
-def test_open_webui_versions_without_request_shapes(version: str) -> None:
-    # In the supported range, but openwebui_config has no shapes for them: refused in preflight too.
+def test_open_webui_versions_without_request_shapes(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In the supported range, but the shapes data has no family for them: refused in preflight too.
+    monkeypatch.setattr(si, "OPEN_WEBUI_FAMILIES", GAPPY)
     messages = _stack(aistack_open_webui_version=version)
     assert len(messages) == 1, messages
     assert "openwebui_config carries no request shapes for this release" in messages[0], messages
-    assert "0.6.12, 0.10.0" in messages[0], messages
+    # neighbouring families are named as one range
+    assert "(it has: 0.6.12, 0.10.0, 0.10.2-0.10.x)" in messages[0], messages
 
 
 def test_chart_versions_the_collection_does_not_know_are_refused() -> None:
