@@ -56,6 +56,10 @@ def values(inputs: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "ports": {"web": {"transport": transport}, "websecure": {"transport": transport}},
             "tlsStore": {"default": {"defaultCertificate": {"secretName": tls_secret}}},
+            # Prometheus metrics per entry point and per service on the pods' "metrics"
+            # port (the monitoring role's PodMonitor scrapes it): request latency and
+            # open connections as seen from the ingress.
+            "metrics": {"prometheus": {"addEntryPointsLabels": True, "addServicesLabels": True}},
             # The chart's Service is a LoadBalancer already (service.spec.type in current
             # charts, service.type in older ones): k3s's ServiceLB exposes 80 and 443.
         }
@@ -68,6 +72,8 @@ def values(inputs: Mapping[str, Any]) -> dict[str, Any]:
             "allowSnippetAnnotations": False,
             "service": {"type": "LoadBalancer", "ports": {"http": 80, "https": 443}},
             "extraArgs": {"default-ssl-certificate": f"{namespace}/{tls_secret}"},
+            # Prometheus metrics on the pods' "metrics" port (the monitoring role's PodMonitor).
+            "metrics": {"enabled": True},
             "config": {
                 "proxy-body-size": f"{body_mb}m",
                 "proxy-request-buffering": "off",

@@ -95,10 +95,26 @@ def _render_cached(archive: str, values_yaml: str, release: str, namespace: str,
     return result.stdout
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reads a plain ``=`` as the string it is in YAML 1.2 (Kubernetes' YAML).
+
+    PyYAML follows YAML 1.1, where ``=`` is the "value" key type and has no safe
+    constructor; kube-prometheus-stack's rules carry it as a label matcher operator.
+    """
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
+def load_all(text: str) -> list[dict[str, Any]]:
+    """Every non-empty YAML document of ``text``."""
+    return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc]
+
+
 def render(archive: Path, values: Mapping[str, Any], release: str, namespace: str) -> list[dict[str, Any]]:
     """Objects ``helm template`` renders from ``archive`` with ``values``."""
     text = _render_cached(str(archive), yaml.safe_dump(dict(values)), release, namespace, kube_minor())
-    return [doc for doc in yaml.safe_load_all(text) if doc]
+    return load_all(text)
 
 
 def _crd_schemas(crds: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -145,10 +161,18 @@ class SchemaRegistry:
         jsonschema.validate(body, _strict(self.schemas[key]))
 
 
+def _python_pattern(pattern: str) -> str:
+    """A CRD pattern (Go RE2) as Python reads it: RE2 allows inline flags after ``^``, Python only first."""
+    flags = re.match(r"^\^(\(\?[a-z]+\))", pattern)
+    return flags.group(1) + "^" + pattern[len(flags.group(0)) :] if flags else pattern
+
+
 def _strict(schema: Any) -> Any:
     """A CRD schema with unknown fields refused where Kubernetes prunes them (no preserve-unknown-fields)."""
     if isinstance(schema, dict):
         out = {k: _strict(v) for k, v in schema.items() if not k.startswith("x-kubernetes-")}
+        if isinstance(out.get("pattern"), str):
+            out["pattern"] = _python_pattern(out["pattern"])
         if (
             schema.get("type") == "object"
             and "properties" in schema
@@ -257,6 +281,12 @@ def _subcharts(archive: Path) -> set[str]:
         }
 
 
+# Values a chart writes verbatim into an application's configuration file (Grafana's
+# grafana.ini): any key of that application is valid there, so the contract tests
+# check the rendered file instead.
+PASS_THROUGH = frozenset({"grafana.ini"})
+
+
 def unknown_value_keys(archive: Path, values: Mapping[str, Any], subchart: str = "") -> list[str]:
     """Key paths of ``values`` that the chart (or a vendored subchart) neither declares nor reads."""
     defaults = yaml.safe_load(_tar_member(archive, "values.yaml", subchart) or "{}") or {}
@@ -273,7 +303,7 @@ def unknown_value_keys(archive: Path, values: Mapping[str, Any], subchart: str =
                     node = node.get(part) if isinstance(node, Mapping) else None
                 if node is None:  # nor set in the parent's values.yaml (e.g. the condition key 'enabled')
                     unknown.append(f"{key}.{sub}")
-    for path, _value in _paths({k: v for k, v in values.items() if k not in nested}):
+    for path, _value in _paths({k: v for k, v in values.items() if k not in nested and k not in PASS_THROUGH}):
         node = defaults
         declared = True
         free_form = False

@@ -51,6 +51,7 @@ def registry(plan_manifests: dict[str, dict[str, list[dict[str, Any]]]]) -> Sche
     reg.add(chart_crds(chart_archive("cert-manager", "v1.21.1"), {"crds": {"enabled": True}}))
     reg.add(chart_crds(chart_archive("longhorn", "1.12.1")))
     reg.add(chart_crds(chart_archive(*TRAEFIK)))
+    reg.add(chart_crds(chart_archive("kube-prometheus-stack", "88.5.3")))
     return reg
 
 
