@@ -25,6 +25,7 @@ def _benchmark() -> ModuleType:
 BENCH = _benchmark()
 TOLERANCE, ROWS = BENCH.load()
 RESULTS = BENCH.evaluate(ROWS)
+COMPARED = [r for r in RESULTS if r["compared"]]
 
 
 def test_table_is_substantial_and_cited() -> None:
@@ -35,14 +36,35 @@ def test_table_is_substantial_and_cited() -> None:
     assert any(r["id"] == "llama3.1-8b-q4km-2048x4" and r["measured"]["total_gib"] == 6.5 for r in ROWS)
 
 
-@pytest.mark.parametrize("result", RESULTS, ids=lambda r: f"{r['id']}:{r['field']}")
+@pytest.mark.parametrize("result", COMPARED, ids=lambda r: f"{r['id']}:{r['field']}")
 def test_within_tolerance(result: dict[str, Any]) -> None:
     assert abs(result["error"]) <= TOLERANCE, result
 
 
 def test_mean_error_meets_the_goal() -> None:
-    mean = sum(abs(r["error"]) for r in RESULTS) / len(RESULTS)
+    mean = sum(abs(r["error"]) for r in COMPARED) / len(COMPARED)
     assert mean <= 0.05
+
+
+def test_a_newer_engine_measurement_is_replayed_with_the_allocations_method() -> None:
+    """A row from Ollama's newer engine (device.go allocation lines) runs through ``allocations``."""
+    rows = [r for r in ROWS if r.get("method") == "allocations"]
+    assert rows, "no newer-engine row in the table"
+    assert all("kv_mib" in r["measured"] for r in rows)
+    ids = {r["id"] for r in rows}
+    assert {r["id"] for r in COMPARED if r["field"] == "kv_mib"} >= ids
+
+
+def test_reference_values_are_reported_but_not_held_to_the_tolerance() -> None:
+    """A reference value is evaluated (its error is printed) and kept out of the pass/fail set."""
+    references = [r for r in RESULTS if not r["compared"]]
+    assert references
+    assert all(r not in COMPARED for r in references)
+    # the newer engine's CPU compute graph is far below the planner's GPU-side figure: reported, not hidden
+    graph = next(
+        r for r in references if r["id"] == "gpt-oss-20b-newer-engine-16000-cpu" and r["field"] == "graph_full_mib"
+    )
+    assert graph["error"] > 1.0
 
 
 def test_a_wrong_measurement_is_caught() -> None:
