@@ -535,9 +535,13 @@ def render_all(plans: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def write_reports(
-    dest: str, contents: Mapping[str, str], check_mode: bool = False, names: Mapping[str, str] = FILE_NAMES
+    dest: str, contents: Mapping[str, str], check_mode: bool = False, names: Mapping[str, str] | None = None
 ) -> tuple[bool, dict[str, str]]:
-    """Write each file (``names``: kind -> file name) whose content differs; returns (changed, {kind: path})."""
+    """Write each file (``names``: kind -> file name, default FILE_NAMES) whose content differs.
+
+    Returns (changed, {kind: path}).
+    """
+    names = FILE_NAMES if names is None else names
     files = {kind: os.path.join(dest, name) for kind, name in names.items()}
     changed = False
     if not check_mode:

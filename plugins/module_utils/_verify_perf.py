@@ -234,7 +234,7 @@ def run_concurrent(
     """``users`` requests sent at the same moment; their samples and the wall time of the whole batch."""
     if users < 1:
         raise PerfError("users must be at least 1, got %r" % users)
-    samples: list[dict[str, t.Any]] = [{} for _ in range(users)]
+    samples: list[dict[str, t.Any]] = [{} for _slot in range(users)]
     barrier = threading.Barrier(users)
 
     def worker(index: int) -> None:
@@ -328,7 +328,7 @@ def measure_model(
 
     sequential: list[dict[str, t.Any]] = []
     skipped: list[str] = []
-    for _ in range(requests):
+    for _request in range(requests):
         if clock() > deadline:
             skipped.append(
                 "%d of %d single requests not sent: time limit reached" % (requests - len(sequential), requests)

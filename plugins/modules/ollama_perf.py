@@ -19,7 +19,7 @@ description:
   - A request waited for a slot when Ollama's C(total_duration) exceeds C(load_duration) +
     C(prompt_eval_duration) + C(eval_duration) by more than a quarter of the median time a request needs
     once it runs (at least 50 ms); Ollama counts the wait for a slot in the total only.
-  - Bounded: at most O(requests) + O(users) requests, none past O(time_limit) seconds after the start.
+  - "Bounded: at most O(requests) + O(users) requests, none past O(time_limit) seconds after the start."
   - A failed request is counted and its error kept in the result; the module fails only when the model
     cannot be read from C(/api/show) (server unreachable, model not installed) or a parameter is invalid.
 author:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import re
 import sys
 import threading
@@ -254,7 +255,7 @@ def _escape(value: str) -> str:
 
 
 def _value(value: float) -> str:
-    if value != value:  # NaN
+    if math.isnan(value):
         return "NaN"
     return repr(float(value)) if not float(value).is_integer() else str(int(value))
 
