@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -319,20 +319,7 @@ def hbar_chart(
     def x(value: float) -> float:
         return label_w + plot_w * value / scale_max
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="10" y="22" class="title">{escape(title)}</text>',
-    ]
-    step = _nice_step(scale_max)
-    tick = 0.0
-    while tick <= scale_max:
-        parts.append(
-            f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{axis_y}" class="grid"/>'
-            f'<text x="{x(tick):.1f}" y="{axis_y + 14}" class="tick" text-anchor="middle">{_n(tick)}</text>'
-        )
-        tick += step
-    parts.append(f'<text x="{label_w - 8}" y="{axis_y + 14}" class="tick" text-anchor="end">{escape(unit)}</text>')
+    parts = svg_frame(title, width, height, label_w, top, axis_y, scale_max, unit, x, _n)
     for index, (label, segs) in enumerate(rows):
         y = top + index * (bar_h + gap)
         parts.append(
@@ -368,6 +355,36 @@ def hbar_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def svg_frame(
+    title: str,
+    width: int,
+    height: float,
+    label_w: int,
+    top: int,
+    axis_y: float,
+    scale_max: float,
+    unit: str,
+    x: Callable[[float], float],
+    tick_text: Callable[[float], str],
+) -> list[str]:
+    """Open a chart: the svg element, its title, the vertical grid with tick labels and the unit."""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="10" y="22" class="title">{escape(title)}</text>',
+    ]
+    step = _nice_step(scale_max)
+    tick = 0.0
+    while tick <= scale_max:
+        parts.append(
+            f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{axis_y}" class="grid"/>'
+            f'<text x="{x(tick):.1f}" y="{axis_y + 14}" class="tick" text-anchor="middle">{tick_text(tick)}</text>'
+        )
+        tick += step
+    parts.append(f'<text x="{label_w - 8}" y="{axis_y + 14}" class="tick" text-anchor="end">{escape(unit)}</text>')
+    return parts
 
 
 def _nice_step(maximum: float) -> float:

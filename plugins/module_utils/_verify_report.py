@@ -27,8 +27,8 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_report
     Cell,
     _html_table,
     _md_table,
-    _nice_step,
     hbar_chart,
+    svg_frame,
     write_reports,
 )
 
@@ -425,20 +425,7 @@ def strip_chart(
     def x(value: float) -> float:
         return label_w + plot_w * value / scale_max
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="10" y="22" class="title">{escape(title)}</text>',
-    ]
-    step = _nice_step(scale_max)
-    tick = 0.0
-    while tick <= scale_max:
-        parts.append(
-            f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{axis_y}" class="grid"/>'
-            f'<text x="{x(tick):.1f}" y="{axis_y + 14}" class="tick" text-anchor="middle">{tick:g}</text>'
-        )
-        tick += step
-    parts.append(f'<text x="{label_w - 8}" y="{axis_y + 14}" class="tick" text-anchor="end">{escape(unit)}</text>')
+    parts = svg_frame(title, width, height, label_w, top, axis_y, scale_max, unit, x, lambda tick: f"{tick:g}")
     for index, (label, values, color) in enumerate(rows):
         y = top + index * row_h + row_h / 2
         parts.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" class="label" text-anchor="end">{escape(label)}</text>')
