@@ -199,7 +199,8 @@ def host_budget(
                 "error",
                 "budget/disk",
                 f"disk over-committed: volumes and reservations need {fmt(disk['requested'])} GiB on "
-                f"{disk['device']} ({fmt(disk['available'])} GiB)",
+                f"{disk['device']} ({fmt(disk['available'])} GiB, over by {fmt(disk['over_by'])}): "
+                + ", ".join(f"{name} {fmt(size)}" for name, size in disk_items.items()),
                 "Shrink aistack_volumes or aistack_disk_reserved_gb, or add a disk",
             )
         )

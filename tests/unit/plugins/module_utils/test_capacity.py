@@ -273,6 +273,8 @@ def test_example_disk_is_over_by_the_standalone_volume(example_plan: dict[str, A
     assert disk["requested"] == 1050 and disk["over_by"] == 50
     errors = _problems(example_plan, "budget/disk", "error")
     assert any("disk over-committed: volumes and reservations need 1050 GiB" in m for m in errors)
+    # The message lists what takes the space, so the user sees which volume to shrink.
+    assert any("over by 50" in m and "volume ollama_standalone 50" in m for m in errors), errors
 
 
 def test_example_70b_models_do_not_fit_in_vram(example_plan: dict[str, Any]) -> None:
