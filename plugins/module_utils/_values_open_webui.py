@@ -106,12 +106,12 @@ def _pipelines_values(inputs: Mapping[str, Any], storage_class: str) -> dict[str
     if not pipelines.get("enabled"):
         return {"enabled": False}
     variable = f"{PREFIX}pipelines"
-    secret = check_name(pipelines.get("secret"), f"{variable}.secret", label=False)
+    secret = check_name(pipelines.get("secret"), f"{variable}_secret", label=False)
     tag = str(pipelines.get("image_tag") or "")
     if not _TAG.match(tag):
-        raise ChartError(f"{variable}.image_tag: {tag!r} is not an image tag")
-    cpu = _number(pipelines.get("cpu"), f"{variable}.cpu", minimum=0.1)
-    memory = _number(pipelines.get("memory_gb"), f"{variable}.memory_gb", minimum=0.25)
+        raise ChartError(f"{variable}_image_tag: {tag!r} is not an image tag")
+    cpu = _number(pipelines.get("cpu"), f"{variable}_cpu", minimum=0.1)
+    memory = _number(pipelines.get("memory_gb"), f"{variable}_memory_gb", minimum=0.25)
     return {
         "enabled": True,
         "image": {"tag": tag, "pullPolicy": "IfNotPresent"},
@@ -123,7 +123,7 @@ def _pipelines_values(inputs: Mapping[str, Any], storage_class: str) -> dict[str
         "service": {"type": "ClusterIP", "port": PIPELINES_PORT},
         "persistence": {
             "enabled": True,
-            "size": f"{int(_number(pipelines.get('volume_gb'), f'{variable}.volume_gb', minimum=1))}Gi",
+            "size": f"{int(_number(pipelines.get('volume_gb'), f'{variable}_volume_gb', minimum=1))}Gi",
             "storageClass": storage_class,
         },
         "resources": {
@@ -186,7 +186,7 @@ def values(inputs: Mapping[str, Any]) -> dict[str, Any]:
     tag = str(inputs.get("image_tag") or "")
     if tag:
         if not _APP_VERSION.match(tag):
-            raise ChartError(f"{PREFIX}image_tag: {tag!r} is not an Open WebUI version like 0.6.12")
+            raise ChartError(f"{PREFIX}version: {tag!r} is not an Open WebUI version like 0.6.12")
         result["image"] = {"tag": tag}
     if pipelines["enabled"]:
         # The chart points OPENAI_API_BASE_URL at the Pipelines service when no other URL is set.
@@ -223,13 +223,13 @@ def redis_config(inputs: Mapping[str, Any]) -> str:
     """redis.conf: AOF persistence, memory cap and eviction policy."""
     redis = _section(inputs, "redis")
     variable = f"{PREFIX}redis"
-    limit_gb = _number(redis.get("memory_gb"), f"{variable}.memory_gb", minimum=0.25)
-    cache_gb = _number(redis.get("maxmemory_gb"), f"{variable}.maxmemory_gb", minimum=0.1)
+    limit_gb = _number(redis.get("memory_gb"), f"{variable}_memory_gb", minimum=0.25)
+    cache_gb = _number(redis.get("maxmemory_gb"), f"{variable}_maxmemory_gb", minimum=0.1)
     policy = redis.get("eviction_policy")
     if policy not in EVICTION_POLICIES:
-        raise ChartError(f"{variable}.eviction_policy: {policy!r} is not one of {list(EVICTION_POLICIES)}")
+        raise ChartError(f"{variable}_eviction_policy: {policy!r} is not one of {list(EVICTION_POLICIES)}")
     maxmemory_mb = int(min(cache_gb, limit_gb * 0.75) * 1024)
-    port = _port(redis.get("port"), f"{variable}.port")
+    port = _port(redis.get("port"), f"{variable}_port")
     return "\n".join(
         [
             f"port {port}",
@@ -253,15 +253,15 @@ def redis_objects(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
     storage_class = check_name(inputs.get("storage_class"), f"{PREFIX}storage_class", label=False)
     redis = _section(inputs, "redis")
     variable = f"{PREFIX}redis"
-    name = check_name(redis.get("name"), f"{variable}.name")
-    secret = check_name(redis.get("secret"), f"{variable}.secret", label=False)
-    port = _port(redis.get("port"), f"{variable}.port")
+    name = check_name(redis.get("name"), f"{variable}_name")
+    secret = check_name(redis.get("secret"), f"{variable}_secret", label=False)
+    port = _port(redis.get("port"), f"{variable}_port")
     image = str(redis.get("image") or "")
     if not _IMAGE.match(image) or ":" not in image.rsplit("/", 1)[-1]:
-        raise ChartError(f"{variable}.image: {image!r} must be an image with a pinned tag, like redis:7.4.6-alpine")
-    cpu = _number(redis.get("cpu"), f"{variable}.cpu", minimum=0.1)
-    memory = _number(redis.get("memory_gb"), f"{variable}.memory_gb", minimum=0.25)
-    volume = int(_number(redis.get("volume_gb"), f"{variable}.volume_gb", minimum=1))
+        raise ChartError(f"{variable}_image: {image!r} must be an image with a pinned tag, like redis:7.4.6-alpine")
+    cpu = _number(redis.get("cpu"), f"{variable}_cpu", minimum=0.1)
+    memory = _number(redis.get("memory_gb"), f"{variable}_memory_gb", minimum=0.25)
+    volume = int(_number(redis.get("volume_gb"), f"{variable}_volume_gb", minimum=1))
     labels = _labels("redis")
     selector = {k: v for k, v in labels.items() if k != "app.kubernetes.io/managed-by"}
     config_name = f"{name}-config"

@@ -358,11 +358,11 @@ def test_redis_maxmemory_below_the_cap_is_kept() -> None:
     [
         ("chart_version", "latest", "open_webui_chart: version 'latest' is not a pinned chart version"),
         ("hostname", "ai_local", "open_webui_hostname: 'ai_local' is not a valid DNS name"),
-        ("image_tag", "main", "open_webui_image_tag: 'main' is not an Open WebUI version"),
+        ("image_tag", "main", "open_webui_version: 'main' is not an Open WebUI version"),
         ("ollama_urls", [], "open_webui_ollama_urls: must list"),
-        ("redis.eviction_policy", "lru", "open_webui_redis.eviction_policy: 'lru' is not one of"),
-        ("redis.image", "redis", "open_webui_redis.image: 'redis' must be an image with a pinned tag"),
-        ("redis.port", "6379x", "open_webui_redis.port"),
+        ("redis.eviction_policy", "lru", "open_webui_redis_eviction_policy: 'lru' is not one of"),
+        ("redis.image", "redis", "open_webui_redis_image: 'redis' must be an image with a pinned tag"),
+        ("redis.port", "6379x", "open_webui_redis_port"),
         ("volume_gb", 0, "open_webui_volume_gb: 0 must be at least 1"),
     ],
 )
