@@ -86,7 +86,7 @@ def redis_url(inputs: Mapping[str, Any]) -> str:
     """Redis URL with the password as a kubelet reference, never the password itself."""
     redis = _section(inputs, "redis")
     name = check_name(redis.get("name"), f"{PREFIX}redis.name")
-    port = _port(redis.get("port"), f"{PREFIX}redis.port")
+    port = _port(redis.get("port"), f"{PREFIX}redis_port")
     return f"redis://:$(REDIS_PASSWORD)@{name}:{port}/0"
 
 
