@@ -85,7 +85,7 @@ def _section(inputs: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 def redis_url(inputs: Mapping[str, Any]) -> str:
     """Redis URL with the password as a kubelet reference, never the password itself."""
     redis = _section(inputs, "redis")
-    name = check_name(redis.get("name"), f"{PREFIX}redis.name")
+    name = check_name(redis.get("name"), f"{PREFIX}redis_name")
     port = _port(redis.get("port"), f"{PREFIX}redis_port")
     return f"redis://:$(REDIS_PASSWORD)@{name}:{port}/0"
 
@@ -93,11 +93,11 @@ def redis_url(inputs: Mapping[str, Any]) -> str:
 def _env_from(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
     names = [
         check_name(inputs.get("secret_name"), f"{PREFIX}secret_name", label=False),
-        check_name(_section(inputs, "redis").get("secret"), f"{PREFIX}redis.secret", label=False),
+        check_name(_section(inputs, "redis").get("secret"), f"{PREFIX}redis_secret", label=False),
     ]
     pipelines = _section(inputs, "pipelines")
     if pipelines.get("enabled"):
-        names.append(check_name(pipelines.get("secret"), f"{PREFIX}pipelines.secret", label=False))
+        names.append(check_name(pipelines.get("secret"), f"{PREFIX}pipelines_secret", label=False))
     return [{"secretRef": {"name": n}} for n in names]
 
 
@@ -377,7 +377,7 @@ def redis_objects(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
 def workloads(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
     """What must be Ready after the chart: Open WebUI, Pipelines, Redis."""
     namespace = check_name(inputs.get("namespace"), f"{PREFIX}namespace")
-    redis = check_name(_section(inputs, "redis").get("name"), f"{PREFIX}redis.name")
+    redis = check_name(_section(inputs, "redis").get("name"), f"{PREFIX}redis_name")
     # Open WebUI with local persistence is a StatefulSet (both chart lines).
     result = [
         {"kind": "StatefulSet", "name": RELEASE, "namespace": namespace},
@@ -392,6 +392,6 @@ def secret_names(inputs: Mapping[str, Any]) -> dict[str, str]:
     """Names of the Secrets the role generates: {webui, redis, pipelines}."""
     return {
         "webui": check_name(inputs.get("secret_name"), f"{PREFIX}secret_name", label=False),
-        "redis": check_name(_section(inputs, "redis").get("secret"), f"{PREFIX}redis.secret", label=False),
-        "pipelines": check_name(_section(inputs, "pipelines").get("secret"), f"{PREFIX}pipelines.secret", label=False),
+        "redis": check_name(_section(inputs, "redis").get("secret"), f"{PREFIX}redis_secret", label=False),
+        "pipelines": check_name(_section(inputs, "pipelines").get("secret"), f"{PREFIX}pipelines_secret", label=False),
     }
