@@ -337,16 +337,7 @@ def hbar_chart(
         parts.append(
             f'<text x="{x(start) + 4:.1f}" y="{y + bar_h * 0.7:.1f}" class="value">{_n(round(start, 1))}</text>'
         )
-    for index, (value, label, color) in enumerate(lines):
-        lx = x(value)
-        # Labels near the right edge go to the left of their line.
-        anchor, dx = ("end", -4) if lx > width - right_pad - 90 else ("start", 4)
-        parts.append(
-            f'<line x1="{lx:.1f}" y1="{top - 10}" x2="{lx:.1f}" y2="{axis_y}" stroke="{color}" '
-            f'stroke-width="2" stroke-dasharray="6 3"/>'
-            f'<text x="{lx + dx:.1f}" y="{top - 14 - 12 * (index % 2)}" class="marker" fill="{color}" '
-            f'text-anchor="{anchor}">{escape(label)}</text>'
-        )
+    parts.extend(svg_markers(lines, x, width - right_pad, top, axis_y))
     for (name, color), (lx, ly) in zip(legend, legend_pos, strict=True):
         base = axis_y + 40 + ly
         parts.append(
@@ -384,6 +375,28 @@ def svg_frame(
         )
         tick += step
     parts.append(f'<text x="{label_w - 8}" y="{axis_y + 14}" class="tick" text-anchor="end">{escape(unit)}</text>')
+    return parts
+
+
+def svg_markers(
+    lines: Sequence[tuple[float, str, str]],
+    x: Callable[[float], float],
+    right_edge: float,
+    top: int,
+    axis_y: float,
+) -> list[str]:
+    """Dashed vertical marker lines (value, label, color) with their labels, alternating in height."""
+    parts = []
+    for index, (value, label, color) in enumerate(lines):
+        lx = x(value)
+        # Labels near the right edge go to the left of their line.
+        anchor, dx = ("end", -4) if lx > right_edge - 90 else ("start", 4)
+        parts.append(
+            f'<line x1="{lx:.1f}" y1="{top - 10}" x2="{lx:.1f}" y2="{axis_y}" stroke="{color}" '
+            f'stroke-width="2" stroke-dasharray="6 3"/>'
+            f'<text x="{lx + dx:.1f}" y="{top - 14 - 12 * (index % 2)}" class="marker" fill="{color}" '
+            f'text-anchor="{anchor}">{escape(label)}</text>'
+        )
     return parts
 
 

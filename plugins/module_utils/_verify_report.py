@@ -29,6 +29,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_report
     _md_table,
     hbar_chart,
     svg_frame,
+    svg_markers,
     write_reports,
 )
 
@@ -434,15 +435,7 @@ def strip_chart(
                 f'<circle cx="{x(value):.1f}" cy="{y:.1f}" r="5" fill="{color}" fill-opacity="0.6">'
                 f"<title>{escape(label)}: {value:.3f} {escape(unit)}</title></circle>"
             )
-    for index, (value, label, color) in enumerate(lines):
-        lx = x(value)
-        anchor, dx = ("end", -4) if lx > width - right_pad - 90 else ("start", 4)
-        parts.append(
-            f'<line x1="{lx:.1f}" y1="{top - 10}" x2="{lx:.1f}" y2="{axis_y}" stroke="{color}" '
-            f'stroke-width="2" stroke-dasharray="6 3"/>'
-            f'<text x="{lx + dx:.1f}" y="{top - 14 - 12 * (index % 2)}" class="marker" fill="{color}" '
-            f'text-anchor="{anchor}">{escape(label)}</text>'
-        )
+    parts.extend(svg_markers(lines, x, width - right_pad, top, axis_y))
     parts.append("</svg>")
     return "".join(parts)
 
