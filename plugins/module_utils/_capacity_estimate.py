@@ -22,14 +22,17 @@ inventory pins and the model's architecture:
     llama4, mistral3 and the vision models need) measures real allocations
     from Ollama 0.11.11 on instead of estimating: weights as they are, the KV
     cache at ggml's real element sizes with windowed layers holding the window
-    per slot plus one batch (padded to 256 cells), the compute graph of the
-    batch's logits, no spare layer. The pre-0.11.11 formula overestimates these
-    models, by up to 2.5x at long contexts.
+    per slot plus one batch (padded to 256 cells), the compute graph of its
+    worst-case batch, no spare layer; ``token_embd`` and the CPU's part of the
+    graph always stay in system memory. The pre-0.11.11 formula overestimates
+    these models, by up to 2.5x at long contexts.
 
 The formulas are written from Ollama's Go sources (llm/memory.go, the
 ``GraphSize`` and ``VisionGraphSize`` functions of fs/ggml/ggml.go, kvcache/
-causal.go and llm/server.go of the ollama/ollama project, v0.11.11 to v0.12.11);
-nothing is copied. docs/capacity.md explains each step with its figures. All
+causal.go, llm/server.go, ml/backend/ggml/ggml.go and runner/ollamarunner/
+runner.go of the ollama/ollama project, v0.11.11 to v0.13.1); nothing is
+copied. The KV cache and graph sizes live in ``_capacity_buffers``.
+docs/capacity.md explains each step with its figures. All
 ``*_gb`` inputs are binary gigabytes (GiB, Kubernetes ``Gi``).
 """
 
@@ -38,6 +41,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_buffers import (
+    KV_BYTES_PER_ELEMENT,
+    engine_graph,
+    graph_size,
+    kv_cells,
+    kv_layers,
+)
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -83,17 +94,6 @@ QUANT_BASE_TYPE: dict[str, str] = {
     "MXFP4": "MXFP4",
     "MXFP4_MOE": "MXFP4",
 }
-
-# kvCacheBytesPerElement in fs/ggml/ggml.go (v0.12.10): the estimator's figures,
-# not ggml's real block sizes (q8_0 is 34/32, q4_0 18/32 bytes per element).
-KV_BYTES_PER_ELEMENT: dict[str, float] = {"f16": 2.0, "q8_0": 1.0, "q4_0": 0.5}
-# What ggml really stores per element (q8_0: 34 bytes per block of 32; q4_0: 18).
-KV_BYTES_REAL: dict[str, float] = {"f16": 2.0, "q8_0": 34 / 32, "q4_0": 18 / 32}
-# The newer engine pads its KV cache to this many cells (flash attention on).
-KV_CACHE_PADDING = 256
-# Ollama reserves a fixed 4096 tokens per slot for gpt-oss's windowed layers
-# (its window is 128) in both the estimate and the newer engine's cache.
-GPT_OSS_WINDOW_MEMORY = 4096
 
 # Architectures the newer engine runs (Ollama's OllamaEngineRequired list, 0.11.11 to 0.12.10).
 OLLAMA_ENGINE_ARCHS: frozenset[str] = frozenset(
@@ -173,6 +173,16 @@ class ModelSpec:
         """The non-repeating layer Ollama offloads: ``output`` (or ``token_embd`` when tied) plus output_norm."""
         ggml_type = self.token_embd_type if self.tied_embeddings else self.output_type
         return self._tensor_bytes(ggml_type, self.vocab_size * self.embedding_length) + 4 * self.embedding_length
+
+    @property
+    def input_bytes(self) -> int:
+        """``token_embd`` as the newer engine loads it: always into system memory.
+
+        ``New`` in ml/backend/ggml/ggml.go (v0.13.1) puts the token embeddings in the
+        input buffer type, which is always the CPU's, and counts them as input weights;
+        tied embeddings are loaded a second time as the output layer.
+        """
+        return self._tensor_bytes(self.token_embd_type, self.vocab_size * self.embedding_length)
 
     @property
     def token_embd_bytes(self) -> int:
@@ -274,92 +284,6 @@ def default_num_ctx(total_vram_bytes: int) -> int:
 # ---------------------------------------------------------------------------
 
 
-def graph_size(spec: ModelSpec, ctx_total: int, batch: int, kv_total: int) -> tuple[int, int]:
-    """Compute-graph bytes (partial offload, full offload) as Ollama's estimator sizes them.
-
-    These are the non-flash-attention figures the estimator used whatever
-    OLLAMA_FLASH_ATTENTION said (gpt-oss excepted, which has none below).
-    """
-    e = spec.embedding_length
-    h = spec.head_count
-    v = spec.vocab_size
-    k = spec.key_length
-    if spec.architecture in ("llama", "llama4"):
-        full = max(4 * batch * (1 + 4 * e + ctx_total * (1 + h)), 4 * batch * (e + v))
-        partial = 4 * batch * e + max(
-            4 * batch * (1 + e + max(ctx_total, e))
-            + e * e * 9 // 16
-            + 4 * ctx_total * (batch * h + k * spec.head_count_kv),
-            4 * batch * (e + v) + e * v * 105 // 128,
-        )
-        return partial, full
-    if spec.architecture == "qwen2":
-        full = max(4 * batch * (e + v), 4 * batch * (1 + 2 * e + ctx_total + ctx_total * h))
-        partial = max(
-            4 * batch * (e + v) + e * v * 105 // 128,
-            4 * (batch * (1 + 2 * e + ctx_total * (1 + h)) + e * (1 + ctx_total)),
-        )
-        return partial, full
-    if spec.architecture in ("gemma", "gemma2", "gemma3", "gemma3n"):
-        # The gemma family: the logits of one batch, or the attention scores over the context.
-        full = max(4 * batch * (e + v), 4 * batch * (2 + ctx_total + ctx_total * h + 2 * e + 2 * k * h))
-        partial = max(
-            4 * e * batch + e * v * 105 // 128 + 4 * v * batch,
-            4 * batch * (2 * e + 1 + 2 * k * h + ctx_total + ctx_total * h)
-            + 4 * k * ctx_total * 8
-            + e * k * h * 9 // 16,
-        )
-        if spec.architecture == "gemma3n":
-            return 4 * partial, 4 * full
-        return partial, full
-    if spec.architecture == "deepseek2":
-        # Multi-head latent attention: three embedding-wide buffers and scores over the KV heads.
-        hkv = spec.head_count_kv
-        full = max(4 * batch * (3 * e + v), 4 * batch * (3 * e + 2 + ctx_total * (1 + hkv) + 2 * k * hkv))
-        partial = max(
-            4 * batch * (3 * e + v) + e * v * 105 // 128,
-            4 * batch * (2 * e + 1 + 2 * k * hkv + ctx_total + ctx_total * hkv)
-            + 4 * k * ctx_total * hkv
-            + e * k * hkv * 9 // 16,
-        )
-        return partial, full
-    # Fallback for architectures without a formula: GQA ratio x KV / 6 (gpt-oss twice that).
-    ratio = h // max(spec.head_count_kv, 1)
-    if spec.architecture in ("gpt-oss", "gptoss"):
-        ratio *= 2
-    partial = ratio * kv_total // 6
-    return partial, partial
-
-
-def kv_layers(spec: ModelSpec, ctx: int, num_parallel: int, batch: int, kv_cache_type: str, method: str) -> list[int]:
-    """KV-cache bytes of each block.
-
-    A full-attention block holds ``num_ctx x num_parallel`` tokens. A windowed
-    block holds ``window x num_parallel + batch`` tokens, never more than the
-    full context: the estimator bounds only gemma3 and gpt-oss this way (gemma2
-    and other windowed models are charged the full context), the newer engine
-    every windowed block, with its cache padded to 256 cells and ggml's real
-    element sizes.
-    """
-    allocations = method == "allocations"
-    element = (KV_BYTES_REAL if allocations else KV_BYTES_PER_ELEMENT)[kv_cache_type]
-    per_token = (spec.key_length + spec.value_length) * spec.head_count_kv * element
-    full_tokens = ctx * num_parallel
-    gpt_oss = spec.architecture in ("gpt-oss", "gptoss")
-    window = GPT_OSS_WINDOW_MEMORY if gpt_oss else spec.sliding_window
-    bounded = allocations or spec.architecture in ("gemma3", "gpt-oss", "gptoss")
-    result = []
-    for block in range(spec.block_count):
-        tokens = full_tokens
-        if bounded and spec.windowed(block) and window:
-            windowed = window * num_parallel + batch
-            tokens = windowed if not allocations or windowed < full_tokens else full_tokens
-        if allocations:
-            tokens = -(-tokens // KV_CACHE_PADDING) * KV_CACHE_PADDING
-        result.append(int(tokens * per_token))
-    return result
-
-
 @dataclass(frozen=True)
 class Estimate:
     """What Ollama would allocate for one model; field names follow the plan's keys."""
@@ -383,6 +307,9 @@ class Estimate:
     gpu_allocations: tuple[int, ...] = ()
     method: str = "estimator"
     projector: int = 0
+    # Newer engine: token_embd and the compute graph part that stay in system memory.
+    input_weights: int = 0
+    cpu_graph: int = 0
 
     @property
     def fits_vram(self) -> bool:
@@ -390,7 +317,13 @@ class Estimate:
 
     @property
     def processor(self) -> str:
-        """The PROCESSOR column of ``ollama ps`` (cmd/cmd.go)."""
+        """The PROCESSOR column of ``ollama ps`` (cmd/cmd.go).
+
+        The newer engine reports a model with every layer on the GPU as all VRAM,
+        its input weights and CPU graph included (``VRAMSize`` in llm/server.go).
+        """
+        if self.method == "allocations" and self.fits_vram:
+            return "100% GPU"
         if self.vram_used <= 0:
             return "100% CPU"
         if self.vram_used >= self.total:
@@ -420,6 +353,8 @@ class Estimate:
             "processor": self.processor,
             "method": self.method,
             "projector": self.projector,
+            "input_weights": self.input_weights,
+            "cpu_graph": self.cpu_graph,
         }
 
 
@@ -444,7 +379,11 @@ def estimate(
     weights, KV, the full graph and the spare layer.
 
     ``allocations``: the same placement without the spare layer; the graph is
-    the logits of one batch (or the projector's image graph when larger).
+    the worst-case batch's (:func:`engine_graph`, or the projector's image graph
+    when larger). ``token_embd`` is always in system memory, with the CPU's part
+    of the graph: one batch of embeddings when layers are on a GPU, the whole
+    graph on CPU only (the RAM side of ``verifyLayout`` and ``TotalSize`` in
+    llm/server.go, v0.13.1).
     """
     allocations = method == "allocations"
     ctx = min(num_ctx, spec.context_length)
@@ -452,9 +391,12 @@ def estimate(
     batch = min(ctx, DEFAULT_NUM_BATCH)
     kv = kv_layers(spec, ctx, num_parallel, batch, kv_cache_type, method)
     kv_total = sum(kv)
+    cpu_graph = input_weights = 0
     if allocations:
-        logits = 4 * batch * (spec.embedding_length + spec.vocab_size)
-        graph_partial = graph_full = max(logits, spec.projector_graph_bytes)
+        cells = kv_cells(spec, ctx, num_parallel, batch, method)
+        graph_text, cpu_graph = engine_graph(spec, cells, batch, num_parallel)
+        graph_partial = graph_full = max(graph_text, spec.projector_graph_bytes)
+        input_weights = spec.input_bytes
     else:
         graph_partial, graph_full = graph_size(spec, ctx_total, batch, kv_total)
     if len(gpu_free) > 1:
@@ -463,7 +405,7 @@ def estimate(
     blocks = spec.block_sizes()
     buffer_layer = 0 if allocations else blocks[0] + kv[0]
     last = spec.output_bytes + spec.projector_bytes + (0 if allocations else spec.projector_graph_bytes)
-    weights = spec.repeating_bytes + spec.output_bytes + spec.projector_bytes
+    weights = spec.repeating_bytes + spec.output_bytes + spec.projector_bytes + input_weights
     layers_total = spec.block_count + 1
 
     allocations_by_gpu = [0] * len(gpu_free)
@@ -515,14 +457,17 @@ def estimate(
         # CPU only (or no layer fits): Ollama runs the same estimate against system memory, a
         # "device" without the minimum reserve, so the spare layer and the full graph stay (an
         # "offload library=cpu" log line: required.full = weights + KV + graph.full + one layer).
+        # The newer engine has no spare layer and reserves its whole graph on the CPU.
         vram = 0
         graph = graph_full
+        cpu_graph = graph_full if allocations else 0
         overhead = buffer_layer
         total = buffer_layer + weights + kv_total + graph_full + (0 if allocations else spec.projector_graph_bytes)
     else:
         vram = sum(allocations_by_gpu[g] for g, c in enumerate(counts) if c > 0)
         overhead = sum((0 if allocations else minimum_memory) + buffer_layer for c in counts if c > 0)
-        total = vram + overflow
+        # Newer engine: token_embd and the CPU's part of the graph stay in system memory.
+        total = vram + overflow + input_weights + cpu_graph
     return Estimate(
         name=spec.name,
         num_ctx=ctx,
@@ -545,4 +490,6 @@ def estimate(
         else (),
         method=method,
         projector=spec.projector_bytes + (0 if allocations else spec.projector_graph_bytes),
+        input_weights=input_weights,
+        cpu_graph=cpu_graph,
     )

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_buffers import KV_BYTES_PER_ELEMENT
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import (
     BITS_PER_WEIGHT,
-    KV_BYTES_PER_ELEMENT,
     QUANT_BASE_TYPE,
     ModelSpec,
 )

@@ -101,13 +101,21 @@ def test_projector_is_not_part_of_the_blocks(gemma: est.ModelSpec) -> None:
 
 
 def test_allocations_method(gemma: est.ModelSpec) -> None:
-    """Newer engine: no spare layer, no minimum reserve in the model's size, graph = max(logits, image)."""
+    """Newer engine: no spare layer, no minimum reserve in the model's size, graph = max(batch, image).
+
+    token_embd (tied: also loaded as the output layer) and one batch of embeddings stay in RAM.
+    """
     result = est.estimate(gemma, 8192, 1, "f16", [int(11.1 * GIB)], method="allocations")
     assert result.method == "allocations"
     assert result.gpu_layers == 49
     assert result.graph == 1_083_440_128
-    assert result.total == result.vram_used
-    assert result.total == gemma.repeating_bytes + gemma.output_bytes + 834_560_000 + 1_040_187_392 + 1_083_440_128
+    on_gpu = gemma.repeating_bytes + gemma.output_bytes + 834_560_000 + 1_040_187_392 + 1_083_440_128
+    assert result.vram_used == on_gpu
+    assert result.input_weights == gemma.output_bytes - 4 * 3840  # the tied token_embd, without output_norm
+    assert result.cpu_graph == 4 * 512 * 3840
+    assert result.ram_used == result.input_weights + result.cpu_graph
+    assert result.total == on_gpu + result.ram_used
+    assert result.processor == "100% GPU"  # as ollama ps reports it (llm/server.go VRAMSize)
     legacy = est.estimate(gemma, 8192, 1, "f16", [int(11.1 * GIB)])
     assert legacy.total > result.total
 
