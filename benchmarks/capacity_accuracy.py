@@ -33,6 +33,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estima
     GIB,
     MIB,
     estimate,
+    parse_version,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import build_catalog
 
@@ -87,6 +88,7 @@ def evaluate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             kv_cache_type=str(row["kv_cache_type"]),
             gpu_free=[int(g * GIB) for g in row["gpu_free_gib"]],
             method=str(row.get("method") or "estimator"),
+            ollama_version=parse_version(row.get("ollama_version")),
         )
         values = {**result.as_dict(), "nonrepeating": spec.output_bytes}
         figures = [(key, value, True) for key, value in row["measured"].items()]

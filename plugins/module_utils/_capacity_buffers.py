@@ -15,8 +15,38 @@ from __future__ import annotations
 
 import typing as t
 
-if t.TYPE_CHECKING:
-    from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import ModelSpec
+
+class ModelSpec(t.Protocol):
+    """The shape of a model these sizes need (``_capacity_estimate.ModelSpec`` has it)."""
+
+    @property
+    def architecture(self) -> str: ...
+    @property
+    def block_count(self) -> int: ...
+    @property
+    def head_count(self) -> int: ...
+    @property
+    def head_count_kv(self) -> int: ...
+    @property
+    def key_length(self) -> int: ...
+    @property
+    def value_length(self) -> int: ...
+    @property
+    def embedding_length(self) -> int: ...
+    @property
+    def vocab_size(self) -> int: ...
+    @property
+    def sliding_window(self) -> int: ...
+    @property
+    def expert_used_count(self) -> int: ...
+    @property
+    def feed_forward_length(self) -> int: ...
+    @property
+    def expert_feed_forward_length(self) -> int: ...
+    @property
+    def is_moe(self) -> bool: ...
+    def windowed(self, block: int) -> bool: ...
+
 
 # kvCacheBytesPerElement in fs/ggml/ggml.go (v0.12.10): the estimator's figures,
 # not ggml's real block sizes (q8_0 is 34/32, q4_0 18/32 bytes per element).
@@ -42,11 +72,18 @@ DENSE_LIVE_WIDTH = 3
 HIDDEN_COPIES = 3
 
 
-def graph_size(spec: ModelSpec, ctx_total: int, batch: int, kv_total: int) -> tuple[int, int]:
+def graph_size(
+    spec: ModelSpec,
+    ctx_total: int,
+    batch: int,
+    kv_total: int,
+    ollama_version: tuple[int, int, int] | None = None,
+) -> tuple[int, int]:
     """Compute-graph bytes (partial offload, full offload) as Ollama's estimator sizes them.
 
-    These are the non-flash-attention figures the estimator used whatever
-    OLLAMA_FLASH_ATTENTION said (gpt-oss excepted, which has none below).
+    These are the non-flash-attention figures. ``kv_total`` is the KV cache of
+    every block at the full context, the total ``GraphSize`` sums before its
+    per-architecture cases (a windowed block's smaller cache does not enter it).
     """
     e = spec.embedding_length
     h = spec.head_count
@@ -91,11 +128,28 @@ def graph_size(spec: ModelSpec, ctx_total: int, batch: int, kv_total: int) -> tu
             + e * k * hkv * 9 // 16,
         )
         return partial, full
-    # Fallback for architectures without a formula: GQA ratio x KV / 6 (gpt-oss twice that).
     ratio = h // max(spec.head_count_kv, 1)
     if spec.architecture in ("gpt-oss", "gptoss"):
-        ratio *= 2
+        return _gpt_oss_graph(ratio * kv_total, ollama_version)
+    # Fallback for architectures without a formula: GQA ratio x KV / 6.
     partial = ratio * kv_total // 6
+    return partial, partial
+
+
+def _gpt_oss_graph(ratio_kv: int, ollama_version: tuple[int, int, int] | None) -> tuple[int, int]:
+    """gpt-oss's case of ``GraphSize`` (fs/ggml/ggml.go), which changed twice in 0.11.x.
+
+    Up to 0.11.2 the full graph was 4 x ratio x KV / 6 and the partial twice that;
+    0.11.3 and 0.11.4 charged 4 x ratio x KV / 6 for both; from 0.11.5 on 2 x ratio
+    x KV / 6 for both. An unknown version takes the latest figure.
+    """
+    if ollama_version is not None and ollama_version < (0, 11, 3):
+        full = 4 * ratio_kv // 6
+        return 2 * full, full
+    if ollama_version is not None and ollama_version < (0, 11, 5):
+        full = 4 * ratio_kv // 6
+        return full, full
+    partial = 2 * ratio_kv // 6
     return partial, partial
 
 
@@ -157,8 +211,9 @@ def engine_graph(spec: ModelSpec, cells: list[int], batch: int, num_parallel: in
 
     On a CPU-only load the whole graph is on the CPU. With layers on a GPU the
     graph goes with them and the CPU keeps the token-embedding lookup, one batch
-    of embeddings, because ``token_embd`` stays in system memory (the input
-    buffer type of ``New`` in ml/backend/ggml/ggml.go is always the CPU's).
+    of embeddings (the second value), because ``token_embd`` stays in system
+    memory (the input buffer type of ``New`` in ml/backend/ggml/ggml.go is always
+    the CPU's); blocks left on the CPU need the whole graph there as well.
     """
     e = spec.embedding_length
     distinct = sorted(set(cells))

@@ -367,6 +367,7 @@ def estimate(
     gpu_overhead: int = 0,
     minimum_memory: int = GPU_MINIMUM_MEMORY,
     method: str = "estimator",
+    ollama_version: tuple[int, int, int] | None = None,
 ) -> Estimate:
     """Place one model's layers on the GPUs in ``gpu_free`` (free bytes each), the rest in RAM.
 
@@ -381,8 +382,9 @@ def estimate(
     ``allocations``: the same placement without the spare layer; the graph is
     the worst-case batch's (:func:`engine_graph`, or the projector's image graph
     when larger). ``token_embd`` is always in system memory, with the CPU's part
-    of the graph: one batch of embeddings when layers are on a GPU, the whole
-    graph on CPU only (the RAM side of ``verifyLayout`` and ``TotalSize`` in
+    of the graph: one batch of embeddings when every block is on a GPU, a
+    block's activations too when some blocks run on the CPU, the whole graph on
+    CPU only (the RAM side of ``verifyLayout`` and ``TotalSize`` in
     llm/server.go, v0.13.1).
     """
     allocations = method == "allocations"
@@ -391,14 +393,15 @@ def estimate(
     batch = min(ctx, DEFAULT_NUM_BATCH)
     kv = kv_layers(spec, ctx, num_parallel, batch, kv_cache_type, method)
     kv_total = sum(kv)
-    cpu_graph = input_weights = 0
+    cpu_graph = input_weights = graph_text = embedding_rows = 0
     if allocations:
         cells = kv_cells(spec, ctx, num_parallel, batch, method)
-        graph_text, cpu_graph = engine_graph(spec, cells, batch, num_parallel)
+        graph_text, embedding_rows = engine_graph(spec, cells, batch, num_parallel)
         graph_partial = graph_full = max(graph_text, spec.projector_graph_bytes)
         input_weights = spec.input_bytes
     else:
-        graph_partial, graph_full = graph_size(spec, ctx_total, batch, kv_total)
+        kv_full = int(spec.kv_bytes_per_token(kv_cache_type) * ctx_total)
+        graph_partial, graph_full = graph_size(spec, ctx_total, batch, kv_full, ollama_version)
     if len(gpu_free) > 1:
         graph_full = graph_partial  # multi-GPU always uses the partial graph
     graph_max = max(graph_partial, graph_full)
@@ -434,6 +437,9 @@ def estimate(
         if not with_space:
             overflow += size
     fully = placed >= spec.block_count
+    if allocations:
+        # Blocks left on the CPU run there: the CPU's graph then holds a block's activations too.
+        cpu_graph = embedding_rows if fully else max(embedding_rows, graph_text)
     for slots in range(len(with_space), 0, -1):
         gpu = with_space[placed % slots]
         if gpu_free[gpu] > gpu_overhead + allocations_by_gpu[gpu] + graph_max + last:

@@ -84,6 +84,7 @@ class InstancePlanner:
             gpu_free,
             gpu_overhead=self.settings.gpu_overhead,
             method=method_for(spec, self.ollama_version),
+            ollama_version=self.ollama_version,
         )
 
     def co_resident(self, rows: Sequence[Mapping[str, Any]], num_parallel: int) -> list[Estimate]:

@@ -68,6 +68,14 @@ def test_newer_engine_weights_and_cpu_graph_are_compared() -> None:
     assert abs(fields["graph_full_mib"]["error"]) <= TOLERANCE
 
 
+def test_moe_gpu_placement_matches_the_published_layer_count() -> None:
+    """gpt-oss:20b on a 15.6 GiB GPU (ollama/ollama#11711): 23 of 25 layers, as Ollama placed them."""
+    row = next(r for r in ROWS if r["id"] == "gpt-oss-20b-moe-8192-partial")
+    assert row["ollama_version"] == "0.11.2"
+    [layers] = [r for r in COMPARED if r["id"] == row["id"] and r["field"] == "gpu_layers"]
+    assert layers["measured"] == layers["predicted"] == 23
+
+
 def test_reference_values_are_reported_but_not_held_to_the_tolerance() -> None:
     """A reference value is evaluated (its error is printed) and kept out of the pass/fail set."""
     row = dict(next(r for r in ROWS if r["id"] == "gpt-oss-20b-newer-engine-16000-cpu"))

@@ -99,12 +99,42 @@ def test_full_gpu_load_keeps_token_embd_and_the_embedding_batch_in_ram(gpt_oss: 
 
 
 def test_partial_gpu_load_puts_the_rest_and_token_embd_in_ram(gpt_oss: est.ModelSpec) -> None:
-    """8 GiB free: some blocks fit; what does not, token_embd and the embedding batch are RAM."""
+    """8 GiB free: some blocks fit; what does not, token_embd and the CPU's graph are RAM."""
     free = 8 * GIB
     result = est.estimate(gpt_oss, 16000, 1, "f16", [free], method="allocations")
     assert 0 < result.gpu_layers < 25
     assert result.vram_used <= free - est.GPU_MINIMUM_MEMORY
     placed = result.vram_used - result.graph
     rest = sum(gpt_oss.block_sizes()) + gpt_oss.output_bytes + result.kv - placed
-    assert result.ram_used == rest + TOKEN_EMBD + 4 * 512 * 2880
+    # blocks left on the CPU run there: the CPU's graph is the whole worst-case batch
+    assert result.cpu_graph == MASKS + ACTIVATIONS + LOGITS
+    assert result.ram_used == rest + TOKEN_EMBD + result.cpu_graph
     assert result.processor.endswith("CPU/GPU")
+
+
+@pytest.mark.parametrize(
+    ("version", "partial", "full"),
+    [
+        ((0, 11, 2), 8, 4),  # 0.11.0 to 0.11.2: full 4 x, partial twice that
+        ((0, 11, 4), 4, 4),  # 0.11.3 and 0.11.4
+        ((0, 11, 5), 2, 2),  # from 0.11.5 on
+        (None, 2, 2),  # no version: the latest figure
+    ],
+)
+def test_gpt_oss_estimator_graph_follows_the_release(
+    gpt_oss: est.ModelSpec, version: tuple[int, int, int] | None, partial: int, full: int
+) -> None:
+    """GraphSize's gpt-oss case: multiples of GQA ratio (8) x the full-context KV / 6."""
+    kv_full = 24 * 8192 * (64 + 64) * 8 * 2  # every block at 8192 tokens: 384 MiB
+    assert buf.graph_size(gpt_oss, 8192, 512, kv_full, version) == (
+        partial * 8 * kv_full // 6,
+        full * 8 * kv_full // 6,
+    )
+
+
+def test_gpt_oss_estimator_graph_uses_the_full_context_kv(gpt_oss: est.ModelSpec) -> None:
+    """The windowed blocks' smaller cache (300 MiB in all) does not shrink the graph (384 MiB enters it)."""
+    result = est.estimate(gpt_oss, 8192, 1, "f16", [], ollama_version=(0, 11, 2))
+    assert result.kv == 300 * MIB
+    assert result.graph_full == 2 * GIB
+    assert result.graph_partial == 4 * GIB
