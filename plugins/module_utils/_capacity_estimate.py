@@ -386,6 +386,9 @@ def estimate(
     block's activations too when some blocks run on the CPU, the whole graph on
     CPU only (the RAM side of ``verifyLayout`` and ``TotalSize`` in
     llm/server.go, v0.13.1).
+
+    ``ollama_version`` picks the estimator's graph formula where it changed
+    between releases (gpt-oss in 0.11.x); None takes the latest.
     """
     allocations = method == "allocations"
     ctx = min(num_ctx, spec.context_length)
