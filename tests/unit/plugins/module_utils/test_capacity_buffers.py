@@ -52,8 +52,8 @@ def test_cpu_only_graph_is_the_worst_case_batch(gpt_oss: est.ModelSpec) -> None:
 def test_logits_cover_the_output_rows_not_the_batch(gpt_oss: est.ModelSpec) -> None:
     """reserveWorstCaseGraph keeps num_parallel output rows: the vocabulary costs 4 x V per slot."""
     cells = buf.kv_cells(gpt_oss, 4096, 1, 512, "allocations")
-    one, _ = buf.engine_graph(gpt_oss, cells, 512, 1)
-    four, _ = buf.engine_graph(gpt_oss, cells, 512, 4)
+    one = buf.engine_graph(gpt_oss, cells, 512, 1)[0]
+    four = buf.engine_graph(gpt_oss, cells, 512, 4)[0]
     assert four - one == 3 * 4 * 201_088
     assert one < 4 * 512 * (2880 + 201_088)  # the batch's logits alone would be 398 MiB
 
@@ -82,7 +82,7 @@ def test_without_flash_attention_one_blocks_scores_are_charged() -> None:
     }
     spec = inp.spec_from_row(row, "test")
     cells = buf.kv_cells(spec, 8192, 1, 512, "allocations")
-    graph, _ = buf.engine_graph(spec, cells, 512, 1)
+    graph = buf.engine_graph(spec, cells, 512, 1)[0]
     scores = 4 * 512 * 32 * 8192
     assert graph == scores + 4 * 512 * (3 * 5120 + 3 * 32_768) + 4 * 131_072
 
