@@ -7,11 +7,12 @@ Private to this collection; the logic of the ``upgrade_plan`` and
 
 The plan compares the cluster (``before``: the kubelet version of every node,
 the ``spec`` of every HelmChart, the images of every workload, as
-``kubernetes.core.k8s_info`` returns them) with the inventory (``after``:
+``kubernetes.core.k8s_info`` returns them, or k3s's manifests directory while k3s
+is not running) with the inventory (``after``:
 ``k3s_version``, each chart's source, each pinned image). k3s goes first,
 servers one at a time, then agents; Kubernetes supports one minor version per
 step and no downgrade, so both are refused before anything changes. Charts
-and images follow, layer by layer (3 platform, 4 AI services).
+and images follow, layer by layer (3 platform, 4 AI services, 6 monitoring).
 
 The gate decides after the upgrade: every node Ready on its target version,
 every watched workload with all replicas ready, every HTTP health check
@@ -29,6 +30,9 @@ _K3S = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$")
 _K3S_SUFFIX = re.compile(r"\+k3s(\d+)$")
 _TGZ_VERSION = re.compile(r"^(?P<chart>.+?)-(?P<version>v?\d+\.\d+\.\d+[^/]*)\.tgz$")
 ROLES = ("server", "agent")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+# The playbook that rewrites a layer's charts (a rollback reruns it).
+LAYER_PLAYBOOKS = {3: "platform", 4: "ai_services", 6: "monitoring"}
 
 
 class UpgradeError(Exception):
@@ -227,6 +231,25 @@ def _same_image(a: str, b: str) -> bool:
     return _repository(a) == _repository(b) and a.rsplit(":", 1)[-1] == b.rsplit(":", 1)[-1]
 
 
+def split_manifests(objects: Iterable[Any]) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """Objects read from k3s's manifests directory -> (HelmCharts, workloads).
+
+    k3s applies every file of that directory when it starts, so while it is
+    prepared but not running (the k3s role's prepare-only mode) these files are
+    exactly what the cluster will hold: the plan's before side. Empty documents
+    and other kinds are left out.
+    """
+    helmcharts, workloads = [], []
+    for obj in objects:
+        if not isinstance(obj, Mapping):
+            continue
+        if obj.get("kind") == "HelmChart":
+            helmcharts.append(obj)
+        elif obj.get("kind") in WORKLOAD_KINDS:
+            workloads.append(obj)
+    return helmcharts, workloads
+
+
 def plan(
     *,
     nodes: Iterable[Mapping[str, Any]],
@@ -235,8 +258,24 @@ def plan(
     charts: Iterable[Mapping[str, Any]],
     workloads: Iterable[Mapping[str, Any]],
     images: Iterable[Mapping[str, Any]],
+    manifests: Iterable[Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole upgrade, in order: k3s nodes, then charts and images by layer."""
+    """The whole upgrade, in order: k3s nodes, then charts and images by layer.
+
+    ``manifests`` (objects of k3s's manifests directory) replaces ``helmcharts``
+    and ``workloads`` as the before side when k3s is not running; there are no
+    nodes to read then, so k3s itself is not planned (its role installs
+    ``target_k3s`` when k3s is set up for real).
+    """
+    source = "cluster"
+    nodes = list(nodes)
+    if manifests is not None:
+        if nodes:
+            raise UpgradeError(
+                "nodes and manifests exclude each other: manifests are read only while k3s is not running"
+            )
+        helmcharts, workloads = split_manifests(manifests)
+        source = "manifests"
     node_list = nodes_from_k8s(nodes)
     not_ready = [n["name"] for n in node_list if not n["ready"]]
     if not_ready:
@@ -252,6 +291,8 @@ def plan(
         "charts": chart_list,
         "images": image_list,
         "layers": layers,
+        "source": source,
+        "target_k3s": target_k3s,
     }
     result["changes"] = len(k3s) + sum(1 for s in chart_list + image_list if s["action"] != "none")
     result["lines"] = render(result)
@@ -263,17 +304,23 @@ def render(result: Mapping[str, Any]) -> list[str]:
     lines = []
     for step in result["k3s"]:
         lines.append(f"k3s      {step['role']:<6} {step['node']}: {step['before']} -> {step['after']}")
-    for step in result["charts"]:
-        lines.append(
-            f"layer {step['layer']}  chart  {step['name']}: {step['before'] or '(not installed)'} -> {step['after']}"
-            f" ({step['action']})"
+    # Layer by layer, as the upgrade applies them: a layer's charts, then its images.
+    layered = [
+        (step["layer"], 0, f"chart  {step['name']}: {step['before'] or '(not installed)'}", step)
+        for step in result["charts"]
+    ] + [
+        (step["layer"], 1, f"image  {step['workload']}: {step['before'] or '(none)'}", step)
+        for step in result["images"]
+    ]
+    for layer, _kind, text, step in sorted(layered, key=lambda row: (row[0], row[1])):
+        lines.append(f"layer {layer}  {text} -> {step['after']} ({step['action']})")
+    if result.get("source") == "manifests":
+        lines.insert(
+            0,
+            "k3s      not running (prepare-only): no node to upgrade, the k3s role installs "
+            f"{result.get('target_k3s')}; charts and images before: k3s's manifests directory",
         )
-    for step in result["images"]:
-        lines.append(
-            f"layer {step['layer']}  image  {step['workload']}: {step['before'] or '(none)'} -> {step['after']}"
-            f" ({step['action']})"
-        )
-    if not result["k3s"]:
+    elif not result["k3s"]:
         lines.insert(0, "k3s      every node already runs the target version")
     return lines
 
@@ -288,7 +335,7 @@ def rollback(result: Mapping[str, Any], backup: str | None = None) -> list[str]:
         if step["action"] in ("upgrade", "downgrade"):
             out.append(
                 f"chart {step['name']}: set {step['variable']} version back to {step['before']} and rerun "
-                f"playbooks/{'platform' if step['layer'] == 3 else 'ai_services'}.yml (the Helm controller applies it)"
+                f"playbooks/{LAYER_PLAYBOOKS.get(step['layer'], 'site')}.yml (the Helm controller applies it)"
             )
     if result.get("k3s"):
         before = sorted({s["before"] for s in result["k3s"]})

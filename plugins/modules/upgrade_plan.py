@@ -56,6 +56,14 @@ options:
     type: list
     elements: dict
     default: []
+  manifests:
+    description:
+      - The objects of k3s's manifests directory (every document of its files), the plan's before side instead
+        of O(helmcharts) and O(workloads) while k3s is prepared but not running (the k3s role's prepare-only mode);
+        k3s applies exactly these files when it starts. No node is read then, so k3s itself is not planned.
+      - Excludes O(nodes).
+    type: list
+    elements: raw
   images:
     description:
       - Images the inventory pins, C({layer, workload, image, variable}); C(workload) is
@@ -138,6 +146,16 @@ images:
   returned: O(mode=plan)
   type: list
   elements: dict
+source:
+  description: Where the before side was read, V(cluster) or V(manifests) (k3s's manifests directory).
+  returned: O(mode=plan)
+  type: str
+  sample: cluster
+target_k3s:
+  description: The k3s version planned for, O(k3s_version).
+  returned: O(mode=plan)
+  type: str
+  sample: v1.33.5+k3s1
 layers:
   description: Layers with a chart or image change.
   returned: O(mode=plan)
@@ -186,6 +204,7 @@ def main() -> None:
             "charts": {"type": "list", "elements": "dict", "default": []},
             "workloads": {"type": "list", "elements": "dict", "default": []},
             "images": {"type": "list", "elements": "dict", "default": []},
+            "manifests": {"type": "list", "elements": "raw"},
             "http": {"type": "list", "elements": "dict", "default": []},
             "plan": {"type": "dict", "default": {}},
             "backup": {"type": "str"},
@@ -203,6 +222,7 @@ def main() -> None:
                 charts=p["charts"],
                 workloads=p["workloads"],
                 images=p["images"],
+                manifests=p["manifests"],
             )
             module.exit_json(changed=False, **result)
         decision = gate(nodes=p["nodes"], target_k3s=p["k3s_version"], workloads=p["workloads"], http=p["http"])

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
+from ansible_collections.aistack.baremetal.plugins.module_utils._helmchart import helmchart as build_helmchart
 from ansible_collections.aistack.baremetal.plugins.module_utils._upgrade import (
     UpgradeError,
     chart_version,
@@ -14,6 +16,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._upgrade import 
     node_steps,
     plan,
     rollback,
+    split_manifests,
 )
 
 
@@ -229,4 +232,117 @@ def test_gate_passes_only_when_everything_is_healthy() -> None:
         "Deployment open-webui/ollama: the controller has not seen the new spec yet (generation 2, observed 1)",
         "Open WebUI /health: Connection refused, expected HTTP 200",
         "s3: HTTP 503, expected HTTP 200",
+    ]
+
+
+def _written_manifests() -> list[Any]:
+    """The documents of manifest files as the roles write them (real builder, YAML text read back)."""
+    longhorn = build_helmchart(
+        "longhorn", {}, source={"file": "longhorn-1.12.1.tgz"}, target_namespace="longhorn-system", variable="x"
+    )
+    cert_manager = build_helmchart(
+        "cert-manager",
+        {},
+        source={"repo": "https://charts.jetstack.io", "chart": "cert-manager", "version": "v1.21.1"},
+        target_namespace="cert-manager",
+        variable="cert_manager_chart",
+    )
+    redis = {**deployment("open-webui-redis", "redis:7.4.6"), "apiVersion": "apps/v1"}
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "y"}, "data": {}}
+    files = [
+        yaml.safe_dump_all([longhorn]),
+        yaml.safe_dump_all([cert_manager, configmap]),
+        "---\n" + yaml.safe_dump(redis),
+    ]
+    return [doc for text in files for doc in yaml.safe_load_all(text)]
+
+
+DESIRED_CHARTS = [
+    {"layer": 3, "name": "longhorn", "variable": "longhorn_chart", "source": {"file": "longhorn-1.12.1.tgz"}},
+    {
+        "layer": 3,
+        "name": "cert-manager",
+        "variable": "cert_manager_chart",
+        "source": {"repo": "https://charts.jetstack.io", "chart": "cert-manager", "version": "v1.22.0"},
+    },
+    {"layer": 4, "name": "jupyterhub", "variable": "jupyterhub_chart", "source": {"version": "4.4.0"}},
+]
+
+
+def test_split_manifests_keeps_helmcharts_and_workloads() -> None:
+    docs = [*_written_manifests(), None, "text"]
+    helmcharts, workloads = split_manifests(docs)
+    assert [h["metadata"]["name"] for h in helmcharts] == ["longhorn", "cert-manager"]
+    assert [w["metadata"]["name"] for w in workloads] == ["open-webui-redis"]
+
+
+def test_the_manifests_directory_is_the_before_side_while_k3s_is_not_running() -> None:
+    result = plan(
+        nodes=[],
+        target_k3s="v1.33.5+k3s1",
+        helmcharts=[],
+        charts=DESIRED_CHARTS,
+        workloads=[],
+        images=[{"layer": 4, "variable": "open_webui_redis_image", "image": "redis:7.4.7"}],
+        manifests=_written_manifests(),
+    )
+    assert result["source"] == "manifests" and result["k3s"] == [] and result["servers"] == []
+    assert result["lines"] == [
+        "k3s      not running (prepare-only): no node to upgrade, the k3s role installs v1.33.5+k3s1;"
+        " charts and images before: k3s's manifests directory",
+        "layer 3  chart  cert-manager: v1.21.1 -> v1.22.0 (upgrade)",
+        "layer 3  chart  longhorn: 1.12.1 -> 1.12.1 (none)",
+        "layer 4  chart  jupyterhub: (not installed) -> 4.4.0 (install)",
+        "layer 4  image  Deployment/open-webui/open-webui-redis/open-webui-redis: redis:7.4.6 -> redis:7.4.7 (upgrade)",
+    ]
+    assert result["changes"] == 3 and result["layers"] == [3, 4]
+
+
+def test_the_same_objects_plan_the_same_from_the_cluster_or_the_manifests() -> None:
+    docs = _written_manifests()
+    helmcharts, workloads = split_manifests(docs)
+    common = {"target_k3s": "v1.33.5+k3s1", "charts": DESIRED_CHARTS, "images": []}
+    from_cluster = plan(nodes=[], helmcharts=helmcharts, workloads=workloads, **common)
+    from_files = plan(nodes=[], helmcharts=[], workloads=[], manifests=docs, **common)
+    assert from_cluster["charts"] == from_files["charts"] and from_cluster["source"] == "cluster"
+    assert from_cluster["lines"][0] == "k3s      every node already runs the target version"
+
+
+def test_nodes_and_manifests_exclude_each_other() -> None:
+    with pytest.raises(UpgradeError, match="nodes and manifests exclude each other"):
+        plan(
+            nodes=[node("ctl-a", "v1.33.5+k3s1", server=True)],
+            target_k3s="v1.33.5+k3s1",
+            helmcharts=[],
+            charts=[],
+            workloads=[],
+            images=[],
+            manifests=[],
+        )
+
+
+def test_rollback_names_the_playbook_of_each_layer() -> None:
+    result = plan(
+        nodes=[],
+        target_k3s="v1.33.5+k3s1",
+        helmcharts=[helmchart("kube-prometheus-stack", chart="kube-prometheus-stack", version="88.5.2")],
+        charts=[
+            {
+                "layer": 6,
+                "name": "kube-prometheus-stack",
+                "variable": "monitoring_kube_prometheus_stack_chart",
+                "source": {"file": "kube-prometheus-stack-88.5.3.tgz"},
+            }
+        ],
+        workloads=[deployment("open-webui-redis", "redis:7.4.6")],
+        images=[{"layer": 4, "variable": "open_webui_redis_image", "image": "redis:7.4.6"}],
+    )
+    # Layer by layer as applied: layer 4's image before layer 6's chart.
+    assert result["lines"][1:] == [
+        "layer 4  image  Deployment/open-webui/open-webui-redis/open-webui-redis: redis:7.4.6 -> redis:7.4.6 (none)",
+        "layer 6  chart  kube-prometheus-stack: 88.5.2 -> 88.5.3 (upgrade)",
+    ]
+    assert rollback(result) == [
+        "chart kube-prometheus-stack: set monitoring_kube_prometheus_stack_chart version back to 88.5.2 and rerun "
+        "playbooks/monitoring.yml (the Helm controller applies it)"
     ]

@@ -51,6 +51,21 @@ def test_plan_then_a_failed_gate_names_the_way_back(capsys: pytest.CaptureFixtur
     )
 
 
+def test_plan_from_the_manifests_directory(capsys: pytest.CaptureFixture[str]) -> None:
+    chart = {"apiVersion": "helm.cattle.io/v1", "kind": "HelmChart", **CHART}
+    rc, plan = run(
+        upgrade_plan.main,
+        {
+            "k3s_version": "v1.33.5+k3s1",
+            "manifests": [chart, None, {"kind": "ConfigMap", "metadata": {"name": "x"}}],
+            "charts": [{"layer": 3, "name": "longhorn", "variable": "longhorn_chart", "source": {"version": "1.12.1"}}],
+        },
+        capsys,
+    )
+    assert rc == 0 and plan["source"] == "manifests" and plan["changes"] == 1
+    assert plan["lines"][1] == "layer 3  chart  longhorn: 1.11.2 -> 1.12.1 (upgrade)"
+
+
 def test_a_refused_plan_fails_the_module(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out = run(upgrade_plan.main, {"nodes": [NODE], "k3s_version": "v1.31.0+k3s1"}, capsys)
     assert rc == 1 and "k3s is not downgraded" in out["msg"]
