@@ -16,17 +16,33 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Install Debian/Ubuntu packages that are missing; no-op when all are present.
-ensure_apt() {
-  local missing=() p
+# The packages of "$@" that are not installed, one per line.
+missing_apt() {
+  local p
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
   done
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
-  log "installing system packages: ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Install Debian/Ubuntu packages that are missing; no-op when all are present.
+# Tiers may run at the same time (scripts/test), so installs take a lock in
+# the cache and look again once they hold it: apt runs once at a time, and a
+# package another tier installed meanwhile is not installed twice.
+ensure_apt() {
+  [ -z "$(missing_apt "$@")" ] && return 0
+  command -v apt-get >/dev/null || die "missing packages $(missing_apt "$@" | xargs) and no apt-get to install them"
+  mkdir -p "$AISTACK_CACHE"
+  (
+    flock 9
+    missing=()
+    while read -r p; do missing+=("$p"); done < <(missing_apt "$@")
+    [ "${#missing[@]}" -eq 0 ] && exit 0
+    log "installing system packages: ${missing[*]}"
+    # DPkg::Lock::Timeout: wait for an apt of someone else (unattended-upgrades) instead of failing.
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+      --no-install-recommends "${missing[@]}" >/dev/null
+  ) 9>"$AISTACK_CACHE/apt.lock"
 }
 
 # Create or refresh the pinned virtualenv. The stamp is the hash of the

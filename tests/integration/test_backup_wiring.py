@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ansible_collections.aistack.baremetal.tests.integration.playbook_runs import PlaybookRuns, playbook_run
 from ansible_collections.aistack.baremetal.tests.integration.test_preflight_plan import DECLARED, STACK, _failures, _run
 
 
@@ -21,11 +22,16 @@ def _objects(path: Path) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
 
 
-def test_every_volume_is_backed_up_on_the_inventory_schedule(tmp_path: Path) -> None:
+@playbook_run
+def default_schedule(directory: Path) -> tuple[Path, int, dict[str, Any]]:
     stack = copy.deepcopy(STACK)
     stack.pop("aistack_longhorn_recurring_jobs", None)
     stack["aistack_backup"] = {"backup_cron": "30 1 * * *", "backup_retain": 30, "bucket": "lh-backups"}
-    rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack)
+    return directory, *_run(directory, {"ai-server": DECLARED}, stack=stack)
+
+
+def test_every_volume_is_backed_up_on_the_inventory_schedule(playbook_runs: PlaybookRuns) -> None:
+    tmp_path, rc, result = playbook_runs.result(default_schedule)
     assert rc == 0, _failures(result, "ai-server")
     manifests = tmp_path / "reports" / "manifests"
     jobs = {
@@ -62,12 +68,17 @@ def test_every_volume_is_backed_up_on_the_inventory_schedule(tmp_path: Path) -> 
         assert f"name: {bucket}" in store
 
 
-def test_an_inventory_list_of_jobs_replaces_the_schedule(tmp_path: Path) -> None:
+@playbook_run
+def own_jobs(directory: Path) -> tuple[Path, int, dict[str, Any]]:
     stack = copy.deepcopy(STACK)
     stack["aistack_longhorn_recurring_jobs"] = [
         {"name": "weekly-backup", "task": "backup", "cron": "0 3 * * 0", "retain": 4}
     ]
-    rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack)
+    return directory, *_run(directory, {"ai-server": DECLARED}, stack=stack)
+
+
+def test_an_inventory_list_of_jobs_replaces_the_schedule(playbook_runs: PlaybookRuns) -> None:
+    tmp_path, rc, result = playbook_runs.result(own_jobs)
     assert rc == 0, _failures(result, "ai-server")
     objects = _objects(tmp_path / "reports" / "manifests" / "longhorn-objects.yaml")
     assert [o["metadata"]["name"] for o in objects if o["kind"] == "RecurringJob"] == ["weekly-backup"]

@@ -4,6 +4,9 @@ Each bad inventory must stop with the one message that names the variable to fix
 and no run may change anything or contact a host: the inventories point at
 TEST-NET-1 addresses (192.0.2.0/24) that nothing answers, so a connection attempt
 would show up as an unreachable host. Results are read from the json callback.
+
+The runs are declared with ``@playbook_run`` and start together with the session
+(tests/integration/playbook_runs.py); each test waits for the run it reads.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from ansible_collections.aistack.baremetal.tests.integration.playbook_runs import PlaybookRuns, playbook_run
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "inventories" / "example"
@@ -67,7 +72,8 @@ def _run(
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        # Generous: the runs share the machine with each other (playbook_runs.py).
+        timeout=900,
         check=False,
     )
     try:
@@ -183,11 +189,14 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def bad_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
-    return _run(
-        tmp_path_factory.mktemp("bad"), BAD_HOSTS, stack=_fitting_stack(), extra={"preflight_fail_on_errors": True}
-    )
+@playbook_run
+def bad_hosts_run(directory: Path) -> tuple[int, dict[str, Any]]:
+    return _run(directory, BAD_HOSTS, stack=_fitting_stack(), extra={"preflight_fail_on_errors": True})
+
+
+@pytest.fixture
+def bad_run(playbook_runs: PlaybookRuns) -> tuple[int, dict[str, Any]]:
+    return playbook_runs.result(bad_hosts_run)
 
 
 @pytest.mark.parametrize("host", sorted(EXPECTED))
@@ -210,9 +219,14 @@ def test_bad_runs_contact_and_change_nothing(bad_run: tuple[int, dict[str, Any]]
     assert {host for host, stats in result["stats"].items() if stats["ignored"]} == {"unreachable"}
 
 
-def test_example_report_shows_the_design_overcommit_and_plan_mode_exits_0(tmp_path: Path) -> None:
-    for _attempt in range(2):
-        rc, result = _run(tmp_path, {"ai-server": DECLARED})
+@playbook_run
+def example_twice(directory: Path) -> tuple[Path, list[tuple[int, dict[str, Any]]]]:
+    return directory, [_run(directory, {"ai-server": DECLARED}) for _attempt in range(2)]
+
+
+def test_example_report_shows_the_design_overcommit_and_plan_mode_exits_0(playbook_runs: PlaybookRuns) -> None:
+    tmp_path, runs = playbook_runs.result(example_twice)
+    for rc, result in runs:
         assert rc == 0, _failures(result, "ai-server")
         _assert_untouched(result)
     # Same plans, same report files: the second run writes no report. (The planned manifests are
@@ -230,11 +244,12 @@ def test_example_report_shows_the_design_overcommit_and_plan_mode_exits_0(tmp_pa
     assert sorted(p["area"] for p in errors) == ["budget/cpu", "budget/disk", "budget/memory"]
 
 
-def test_enforce_mode_gathers_real_facts_and_stops(tmp_path: Path) -> None:
+@playbook_run
+def enforce_on_this_machine(directory: Path) -> tuple[int, dict[str, Any]]:
     # Enforce mode ignores declared hardware and reads this machine; an OS list that
     # matches no real machine must stop the play, naming the OS it found.
-    rc, result = _run(
-        tmp_path,
+    return _run(
+        directory,
         {"this": DECLARED},
         stack=_fitting_stack(),
         playbook="preflight.yml",
@@ -244,6 +259,10 @@ def test_enforce_mode_gathers_real_facts_and_stops(tmp_path: Path) -> None:
             "aistack_gpu_acceleration": False,
         },
     )
+
+
+def test_enforce_mode_gathers_real_facts_and_stops(playbook_runs: PlaybookRuns) -> None:
+    rc, result = playbook_runs.result(enforce_on_this_machine)
     assert rc != 0
     hardware = next(
         res["ansible_facts"]["aistack_hardware"]
@@ -259,7 +278,10 @@ def test_enforce_mode_gathers_real_facts_and_stops(tmp_path: Path) -> None:
     assert all(_controller_write(name) for name in _changed_tasks(result)), _changed_tasks(result)
 
 
-def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(tmp_path: Path) -> None:
+UNKNOWN_MODELS = ["gemma3:1b", "qwen3:0.6b", "gpt-oss:120b", "mxbai-embed-large"]
+
+
+def _every_problem_stack() -> dict[str, Any]:
     # A wrong type, a negative volume, bad Ollama settings, a bad model entry, a bad host name,
     # an unsupported Open WebUI release and models the catalog lacks, all in one inventory.
     stack = _fitting_stack()
@@ -268,9 +290,24 @@ def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(tmp
     stack["aistack_ollama_env"].update({"OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_FLASH_ATTENTION": "0"})
     stack["aistack_hostnames"]["jupyterhub"] = "jupyter_local"
     stack["aistack_open_webui_version"] = "0.13.1"
-    unknown = ["gemma3:1b", "qwen3:0.6b", "gpt-oss:120b", "mxbai-embed-large"]
-    stack["aistack_models"]["primary"] += [{"name": n, "tier": "warm"} for n in unknown] + [{"tier": "hot"}]
-    rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack)
+    stack["aistack_models"]["primary"] += [{"name": n, "tier": "warm"} for n in UNKNOWN_MODELS] + [{"tier": "hot"}]
+    return stack
+
+
+@playbook_run
+def every_problem(directory: Path) -> tuple[Path, int, dict[str, Any]]:
+    return directory, *_run(directory, {"ai-server": DECLARED}, stack=_every_problem_stack())
+
+
+@playbook_run
+def every_problem_strict(directory: Path) -> tuple[int, dict[str, Any]]:
+    extra = {"preflight_fail_on_errors": True}
+    return _run(directory, {"ai-server": DECLARED}, stack=_every_problem_stack(), extra=extra)
+
+
+def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(playbook_runs: PlaybookRuns) -> None:
+    unknown = UNKNOWN_MODELS
+    tmp_path, rc, result = playbook_runs.result(every_problem)
     assert rc == 0, _failures(result, "ai-server")
     _assert_untouched(result)
     plan = json.loads((tmp_path / "reports" / "report.json").read_text())["plans"][0]
@@ -290,25 +327,29 @@ def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(tmp
     assert "| **gemma3:1b (not estimated)** | warm |" in markdown
     assert "**WARNING** [models/primary] not estimated: gemma3:1b, qwen3:0.6b" in markdown
     # Strict plan mode fails with all of them in one message.
-    rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack, extra={"preflight_fail_on_errors": True})
+    rc, result = playbook_runs.result(every_problem_strict)
     assert rc != 0
     message = _failures(result, "ai-server")[0]
     assert all(text in message for text in ("redis.memory_gb", "open_webui.size_gb", "OLLAMA_KV_CACHE_TYPE"))
 
 
-def test_unknown_model_is_planned_from_its_gguf_file(tmp_path: Path) -> None:
-    """aistack_model_gguf_files makes the preflight role read the model's GGUF header on the controller."""
+@playbook_run
+def gguf_file_model(directory: Path) -> tuple[Path, int, dict[str, Any]]:
     from ansible_collections.aistack.baremetal.tests.unit import gguf_models as gm
 
-    gguf = gm.write_model(tmp_path / "gemma3-custom.gguf", "gemma3:12b", small_vocab=True)
+    gguf = gm.write_model(directory / "gemma3-custom.gguf", "gemma3:12b", small_vocab=True)
     os.truncate(gguf, 8_100_000_000)  # a sparse file as large as the real blob; only its header is read
     stack = _fitting_stack()
     stack["aistack_ollama_version"] = "0.32.15"
     stack["aistack_model_gguf_files"] = {"gemma3:12b-custom": str(gguf)}
     stack["aistack_models"] = {"primary": [{"name": "gemma3:12b-custom", "tier": "hot"}, {"tier": "warm"}]}
-    rc, result = _run(
-        tmp_path, {"ai-server": DECLARED}, stack=stack, extra={"preflight_model_cache_dir": str(tmp_path)}
-    )
+    extra = {"preflight_model_cache_dir": str(directory)}
+    return directory, *_run(directory, {"ai-server": DECLARED}, stack=stack, extra=extra)
+
+
+def test_unknown_model_is_planned_from_its_gguf_file(playbook_runs: PlaybookRuns) -> None:
+    """aistack_model_gguf_files makes the preflight role read the model's GGUF header on the controller."""
+    tmp_path, rc, result = playbook_runs.result(gguf_file_model)
     assert rc == 0, _failures(result, "ai-server")
     plan = json.loads((tmp_path / "reports" / "report.json").read_text())["plans"][0]
     primary = plan["models"]["primary"]

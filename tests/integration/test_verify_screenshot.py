@@ -59,9 +59,7 @@ PLAN = {
 def test_the_html_report_renders_in_a_browser(tmp_path: Path) -> None:
     out = Path(os.environ.get("AISTACK_SCREENSHOT_DIR") or tmp_path)
     out.mkdir(parents=True, exist_ok=True)
-    srv = emu.EmulatorServer()
-    srv.start_background()
-    try:
+    with emu.EmulatorServer() as srv:
         for name in ("llama3.1:8b", "qwen2.5-coder:14b"):
             srv.state.install(emu.parse_name(name), srv.state.remote(emu.parse_name(name)))
         target = perf.Target(srv.url)
@@ -71,9 +69,6 @@ def test_the_html_report_renders_in_a_browser(tmp_path: Path) -> None:
             result = perf.measure_model(target, name, "one two three four", 8, 3, users, 60, num_parallel=2)
             result.update(instance="primary", tier="hot")
             results.append(result)
-    finally:
-        srv.shutdown()
-        srv.server_close()
     bands = yaml.safe_load((ROOT / "roles" / "verify" / "defaults" / "main.yml").read_text())["verify_bands"]
     smoke = [{"check": "TLS with the collection's CA", "target": "https://ai.local", "ok": True, "detail": "HTTP 200"}]
     report = rep.judge(results, bands, [PLAN], smoke, "screenshot")

@@ -19,6 +19,9 @@ command -v chromium >/dev/null || ensure_apt chromium || log "chromium not insta
 # playbook), and the chart contract tests (tests/integration/contract: plan
 # mode's manifests rendered with the real pinned charts by a real Helm v4).
 # AISTACK_INTEGRATION_ARGS="playbooks" runs only them; other target names skip them.
+# Their ansible-playbook runs start together at the first test, AISTACK_TEST_JOBS
+# (default: the CPU count) at a time (tests/integration/playbook_runs.py); the
+# slowest tests are listed at the end (--durations).
 args="${AISTACK_INTEGRATION_ARGS:-}"
 playbooks_rc=0
 if [ -z "$args" ] || [ "$args" = playbooks ]; then
@@ -26,7 +29,8 @@ if [ -z "$args" ] || [ "$args" = playbooks ]; then
   log "integration: playbook and chart contract tests (tests/integration/test_*.py, tests/integration/contract)"
   (cd "$AISTACK_ROOT/.cache/collections/ansible_collections/aistack/baremetal" \
     && PYTHONPATH="$AISTACK_ROOT/.cache/collections${PYTHONPATH:+:$PYTHONPATH}" \
-      python -m pytest -q -p no:cacheprovider tests/integration/test_*.py tests/integration/contract) || playbooks_rc=$?
+      python -m pytest -q -p no:cacheprovider --durations=15 tests/integration/test_*.py tests/integration/contract) \
+    || playbooks_rc=$?
   [ "$args" = playbooks ] && exit "$playbooks_rc"
 fi
 

@@ -6,4 +6,4 @@ set -euo pipefail
 ensure_venv
 cd "$AISTACK_ROOT/.cache/collections/ansible_collections/aistack/baremetal"
 export PYTHONPATH="$AISTACK_ROOT/.cache/collections${PYTHONPATH:+:$PYTHONPATH}"
-exec python -m pytest -q -p no:cacheprovider tests/unit
+exec python -m pytest -q -p no:cacheprovider --durations=10 tests/unit

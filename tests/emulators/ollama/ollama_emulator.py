@@ -51,8 +51,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from emulator_http import BackgroundServer
 
 API_VERSION = "0.33.0"
 DEFAULT_HOST = "registry.ollama.ai"
@@ -1323,8 +1325,9 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(404, {"error": f"unknown control endpoint {method} {path}"})
 
 
-class EmulatorServer(ThreadingHTTPServer):
-    daemon_threads = True
+class EmulatorServer(BackgroundServer):
+    """The emulator on ``host:port`` (0: a free port); ``with EmulatorServer() as srv:`` serves inside the block."""
+
     allow_reuse_address = True
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, state: State | None = None, verbose: bool = False):
@@ -1337,11 +1340,6 @@ class EmulatorServer(ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
-
-    def start_background(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, name="ollama-emulator", daemon=True)
-        thread.start()
-        return thread
 
 
 def main(argv: list[str] | None = None) -> int:

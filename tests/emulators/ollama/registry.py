@@ -38,9 +38,11 @@ import re
 import socket
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from emulator_http import BackgroundServer
 
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 CONFIG_TYPE = "application/vnd.docker.container.image.v1+json"
@@ -228,8 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch(head=True)
 
 
-class RegistryServer(ThreadingHTTPServer):
-    daemon_threads = True
+class RegistryServer(BackgroundServer):
+    """The registry on ``host:port`` (0: a free port); ``with RegistryServer() as srv:`` serves inside the block."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, registry: Registry | None = None, verbose: bool = False):
         super().__init__((host, port), _Handler)
@@ -246,11 +248,6 @@ class RegistryServer(ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         return "http://%s:%d" % (host, port)
-
-    def start_background(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, daemon=True)
-        thread.start()
-        return thread
 
 
 def main(argv: list[str] | None = None) -> int:

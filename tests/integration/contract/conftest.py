@@ -1,4 +1,4 @@
-"""Plan-mode manifests of the bundled inventories, built once per test session."""
+"""Plan-mode manifests of the bundled inventories, built once per test session (both runs start with it)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from ansible_collections.aistack.baremetal.tests.integration.contract.harness import ROOT
+from ansible_collections.aistack.baremetal.tests.integration.playbook_runs import PlaybookRuns, playbook_run
 
 INVENTORIES = ("example", "multinode")
 
@@ -23,33 +24,48 @@ def _ansible_playbook() -> str:
     return found
 
 
+def _plan(name: str, out: Path) -> dict[str, list[dict[str, Any]]]:
+    """{file: [objects]} as plan.yml writes them for inventories/<name> (manifests only, no host contacted)."""
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    run = subprocess.run(
+        [
+            _ansible_playbook(),
+            str(ROOT / "playbooks/plan.yml"),
+            "-i",
+            str(ROOT / "inventories" / name),
+            "--tags",
+            "manifests",
+            "-e",
+            f"preflight_report_dir={out}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert run.returncode == 0, f"plan for {name} failed:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
+    files = sorted(Path(out, "manifests").glob("*.yaml"))
+    assert files, f"plan for {name} wrote no manifests"
+    return {f.name: [d for d in yaml.safe_load_all(f.read_text()) if d] for f in files}
+
+
+# One playbook run per inventory, started with the session (tests/integration/playbook_runs.py).
+@playbook_run
+def plan_example(out: Path) -> dict[str, list[dict[str, Any]]]:
+    return _plan("example", out)
+
+
+@playbook_run
+def plan_multinode(out: Path) -> dict[str, list[dict[str, Any]]]:
+    return _plan("multinode", out)
+
+
+PLANS = {"example": plan_example, "multinode": plan_multinode}
+
+
 @pytest.fixture(scope="session")
-def plan_manifests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """{inventory: {file: [objects]}} as playbooks/plan.yml writes them (manifests only, no host contacted)."""
-    result: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for name in INVENTORIES:
-        out = tmp_path_factory.mktemp(f"plan-{name}")
-        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
-        run = subprocess.run(
-            [
-                _ansible_playbook(),
-                str(ROOT / "playbooks/plan.yml"),
-                "-i",
-                str(ROOT / "inventories" / name),
-                "--tags",
-                "manifests",
-                "-e",
-                f"preflight_report_dir={out}",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=env,
-            cwd=ROOT,
-            timeout=900,
-        )
-        assert run.returncode == 0, f"plan for {name} failed:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
-        files = sorted(Path(out, "manifests").glob("*.yaml"))
-        assert files, f"plan for {name} wrote no manifests"
-        result[name] = {f.name: [d for d in yaml.safe_load_all(f.read_text()) if d] for f in files}
-    return result
+def plan_manifests(playbook_runs: PlaybookRuns) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """{inventory: {file: [objects]}} for every inventory of INVENTORIES."""
+    return {name: playbook_runs.result(PLANS[name]) for name in INVENTORIES}

@@ -13,6 +13,7 @@ The reference data sits beside the repository (``../shared``, or $AISTACK_SHARED
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -28,8 +29,14 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from kubernetes_validate import utils as _kubernetes_validate_utils
 
 ROOT = Path(__file__).resolve().parents[3]
+
+# kubernetes-validate reads the kind's schema and the whole definitions file (1.6 MB
+# of JSON) from disk again for every object it validates, most of its time; the files
+# do not change during a session, so each is read once. Validation itself is unchanged.
+_kubernetes_validate_utils.schema_contents = cache(_kubernetes_validate_utils.schema_contents)
 
 
 def shared_dir() -> Path:
@@ -52,6 +59,7 @@ def helm() -> str:
     pytest.fail("AISTACK_HELM is not set (scripts/lib.sh ensure_helm sets it); set AISTACK_ALLOW_NO_HELM=1 to skip")
 
 
+@cache
 def kube_minor() -> str:
     """Kubernetes x.y of the pinned k3s_version (roles/k3s defaults)."""
     defaults = yaml.safe_load((ROOT / "roles/k3s/defaults/main.yml").read_text())
@@ -69,7 +77,10 @@ def chart_archive(chart: str, version: str) -> Path:
 
 
 @cache
-def _render_cached(archive: str, values_yaml: str, release: str, namespace: str, kube: str) -> str:
+def _render_cached(
+    archive: str, values_yaml: str, release: str, namespace: str, kube: str
+) -> tuple[dict[str, Any], ...]:
+    """The objects of one ``helm template``: each chart and values are rendered and parsed once a session."""
     result = subprocess.run(
         [
             helm(),
@@ -92,14 +103,16 @@ def _render_cached(archive: str, values_yaml: str, release: str, namespace: str,
     )
     if result.returncode != 0:
         pytest.fail(f"helm template {Path(archive).name} failed:\n{result.stderr}")
-    return result.stdout
+    return tuple(load_all(result.stdout))
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader that reads a plain ``=`` as the string it is in YAML 1.2 (Kubernetes' YAML).
 
     PyYAML follows YAML 1.1, where ``=`` is the "value" key type and has no safe
     constructor; kube-prometheus-stack's rules carry it as a label matcher operator.
+    libyaml's parser when PyYAML has it (the same objects, several times faster on the
+    5 MB that kube-prometheus-stack renders).
     """
 
 
@@ -112,9 +125,9 @@ def load_all(text: str) -> list[dict[str, Any]]:
 
 
 def render(archive: Path, values: Mapping[str, Any], release: str, namespace: str) -> list[dict[str, Any]]:
-    """Objects ``helm template`` renders from ``archive`` with ``values``."""
-    text = _render_cached(str(archive), yaml.safe_dump(dict(values)), release, namespace, kube_minor())
-    return load_all(text)
+    """Objects ``helm template`` renders from ``archive`` with ``values`` (a copy: the caller may change it)."""
+    objects = _render_cached(str(archive), yaml.safe_dump(dict(values)), release, namespace, kube_minor())
+    return copy.deepcopy(list(objects))
 
 
 def _crd_schemas(crds: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -148,9 +161,11 @@ class SchemaRegistry:
 
     def __init__(self) -> None:
         self.schemas: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._validators: dict[tuple[str, str, str], Any] = {}
 
     def add(self, crds: list[dict[str, Any]]) -> None:
         self.schemas.update(_crd_schemas(crds))
+        self._validators.clear()
 
     def validate(self, obj: Mapping[str, Any]) -> None:
         group, _sep, version = obj["apiVersion"].rpartition("/")
@@ -158,7 +173,15 @@ class SchemaRegistry:
         if key not in self.schemas:
             pytest.fail(f"no CRD schema for {obj['apiVersion']} {obj['kind']} (known: {sorted(self.schemas)})")
         body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}
-        jsonschema.validate(body, _strict(self.schemas[key]))
+        # What jsonschema.validate does, with the strict schema made and checked once per kind.
+        if key not in self._validators:
+            strict = _strict(self.schemas[key])
+            cls = jsonschema.validators.validator_for(strict)
+            cls.check_schema(strict)
+            self._validators[key] = cls(strict)
+        error = jsonschema.exceptions.best_match(self._validators[key].iter_errors(body))
+        if error is not None:
+            raise error
 
 
 def _python_pattern(pattern: str) -> str:
@@ -201,6 +224,7 @@ def validate_builtin(obj: Mapping[str, Any]) -> None:
         pytest.fail(f"{obj['kind']}/{name} is invalid for Kubernetes {kube_minor()}: {exc.message} at {exc.path}")
 
 
+@cache
 def _tar_member(archive: Path, suffix: str, subchart: str = "") -> str | None:
     """A file of the chart (or of its vendored ``subchart``) inside the archive."""
     depth = 1 if not subchart else 3
@@ -272,13 +296,14 @@ def _reference_schema(archive: Path) -> Any:
     return json.loads(reference.read_text()) if reference.exists() else None
 
 
-def _subcharts(archive: Path) -> set[str]:
+@cache
+def _subcharts(archive: Path) -> frozenset[str]:
     with tarfile.open(archive) as tar:
-        return {
+        return frozenset(
             m.name.split("/")[2]
             for m in tar.getmembers()
             if m.name.count("/") == 3 and m.name.split("/")[1] == "charts" and m.name.endswith("/values.yaml")
-        }
+        )
 
 
 # Values a chart writes verbatim into an application's configuration file (Grafana's

@@ -25,11 +25,8 @@ import ollama_emulator as emu
 
 @pytest.fixture
 def server() -> Iterator[emu.EmulatorServer]:
-    srv = emu.EmulatorServer()
-    srv.start_background()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with emu.EmulatorServer() as srv:
+        yield srv
 
 
 @pytest.fixture
@@ -192,17 +189,20 @@ def test_status_disk_full_and_stats(client: ollama.Client, server: emu.EmulatorS
 
 
 def test_two_instances_are_independent() -> None:
-    a, b = emu.EmulatorServer(), emu.EmulatorServer()
-    for srv in (a, b):
-        srv.start_background()
-    try:
+    with emu.EmulatorServer() as a, emu.EmulatorServer() as b:
         ollama.Client(host=a.url).pull("tinyllama")
         assert ollama.Client(host=b.url).list().models == []
         assert a.url != b.url
-    finally:
-        for srv in (a, b):
-            srv.shutdown()
-            srv.server_close()
+
+
+def test_the_with_block_serves_and_stops_even_when_it_raises() -> None:
+    with pytest.raises(RuntimeError, match="inside"), emu.EmulatorServer() as srv:
+        url = srv.url
+        assert ollama.Client(host=url).list().models == []
+        raise RuntimeError("inside")
+    assert srv.socket.fileno() == -1  # closed, the port is free again
+    with pytest.raises(ConnectionError):
+        ollama.Client(host=url, timeout=2).list()
 
 
 def test_pull_uses_chunked_ndjson(server: emu.EmulatorServer) -> None:

@@ -24,12 +24,9 @@ BLOB = bytes(range(256)) * 40  # 10240 bytes
 
 @pytest.fixture
 def server() -> Iterator[emu.RegistryServer]:
-    srv = emu.RegistryServer()
-    srv.registry.add_model("library", "tiny", "1b", [(emu.MODEL_TYPE, BLOB)])
-    srv.start_background()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with emu.RegistryServer() as srv:
+        srv.registry.add_model("library", "tiny", "1b", [(emu.MODEL_TYPE, BLOB)])
+        yield srv
 
 
 def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:

@@ -35,25 +35,19 @@ _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 def _server(vram: int = 0) -> emu.EmulatorServer:
-    srv = emu.EmulatorServer(state=emu.State(vram=vram, unload_delay=0.2))
-    srv.start_background()
-    return srv
+    return emu.EmulatorServer(state=emu.State(vram=vram, unload_delay=0.2))
 
 
 @pytest.fixture
 def primary() -> Iterator[emu.EmulatorServer]:
-    srv = _server(vram=5_800_000_000)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with _server(vram=5_800_000_000) as srv:
+        yield srv
 
 
 @pytest.fixture
 def standalone() -> Iterator[emu.EmulatorServer]:
-    srv = _server()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with _server() as srv:
+        yield srv
 
 
 def api(server: emu.EmulatorServer, path: str, body: Any = None) -> Any:

@@ -40,11 +40,8 @@ def files() -> dict[str, bytes]:
 
 @pytest.fixture
 def registry() -> Iterator[emu.RegistryServer]:
-    server = emu.RegistryServer()
-    server.start_background()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with emu.RegistryServer() as server:
+        yield server
 
 
 def _source(

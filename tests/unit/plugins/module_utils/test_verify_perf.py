@@ -45,11 +45,8 @@ WARM_TTFT = 10 / PROMPT_RATE + 1 / TOKEN_RATE  # 0.12 s
 
 @pytest.fixture
 def server() -> Iterator[emu.EmulatorServer]:
-    srv = emu.EmulatorServer()
-    srv.start_background()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with emu.EmulatorServer() as srv:
+        yield srv
 
 
 def control(server: emu.EmulatorServer, path: str, body: Any) -> Any:

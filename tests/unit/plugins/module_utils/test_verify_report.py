@@ -84,9 +84,7 @@ def _settings(server: emu.EmulatorServer, timing: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def results() -> list[dict[str, Any]]:
-    srv = emu.EmulatorServer()
-    srv.start_background()
-    try:
+    with emu.EmulatorServer() as srv:
         for name in ("llama3.2:1b", "qwen2.5-coder:14b"):
             srv.state.install(emu.parse_name(name), srv.state.remote(emu.parse_name(name)))
         target = perf.Target(srv.url, timeout=10)
@@ -96,9 +94,6 @@ def results() -> list[dict[str, Any]]:
         )
         _settings(srv, {"prompt_rate": 100, "token_rate": 8, "num_parallel": 2})
         medium = perf.measure_model(target, "qwen2.5-coder:14b", PROMPT, 4, requests=2, users=0, time_limit=30)
-    finally:
-        srv.shutdown()
-        srv.server_close()
     small.update(instance="primary", tier="hot")
     medium.update(instance="primary", tier="hot")
     return [small, medium]

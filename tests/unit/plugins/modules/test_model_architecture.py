@@ -38,12 +38,9 @@ def gguf_bytes() -> dict[str, bytes]:
 
 @pytest.fixture
 def registry(gguf_bytes: dict[str, bytes]) -> Iterator[emu.RegistryServer]:
-    server = emu.RegistryServer()
-    server.registry.add_model("library", "gemma3", "12b", [(MODEL, gguf_bytes["gemma3:12b"])])
-    server.start_background()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with emu.RegistryServer() as server:
+        server.registry.add_model("library", "gemma3", "12b", [(MODEL, gguf_bytes["gemma3:12b"])])
+        yield server
 
 
 def test_unknown_model_without_sources_is_not_a_failure(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

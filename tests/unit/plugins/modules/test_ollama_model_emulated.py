@@ -27,11 +27,8 @@ import ollama_emulator as emu
 
 @pytest.fixture
 def server() -> Iterator[emu.EmulatorServer]:
-    srv = emu.EmulatorServer(state=emu.State(unload_delay=0.5))
-    srv.start_background()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with emu.EmulatorServer(state=emu.State(unload_delay=0.5)) as srv:
+        yield srv
 
 
 def api(server: emu.EmulatorServer, path: str, body: Any = None) -> Any:

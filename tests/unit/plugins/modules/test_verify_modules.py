@@ -22,13 +22,10 @@ BANDS = {"small": {"params_b": [0, 11], "first_token_s": [0.1, 0.5], "tokens_per
 
 @pytest.fixture
 def server() -> Iterator[emu.EmulatorServer]:
-    srv = emu.EmulatorServer()
-    srv.state.install(emu.parse_name("llama3.2:1b"), srv.state.remote(emu.parse_name("llama3.2:1b")))
-    srv.state.timing.update({"token_rate": 100, "prompt_rate": 1000, "num_parallel": 2})
-    srv.start_background()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with emu.EmulatorServer() as srv:
+        srv.state.install(emu.parse_name("llama3.2:1b"), srv.state.remote(emu.parse_name("llama3.2:1b")))
+        srv.state.timing.update({"token_rate": 100, "prompt_rate": 1000, "num_parallel": 2})
+        yield srv
 
 
 def run(module: Any, capsys: pytest.CaptureFixture[str], **args: Any) -> dict[str, Any]:
