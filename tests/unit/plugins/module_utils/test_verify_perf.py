@@ -16,12 +16,16 @@ latency. The emulator schedules every token against an absolute due time, so a
 rate is off by one overshoot at most; on a loaded CI machine (2 cores shared by
 several jobs) overshoots and thread start-up delays of up to ~150 ms were seen. So times are checked as
 "not below the exact figure, at most SLACK above" and rates "at most the set rate
-(+1 %), at least 85 % of it".
+(+1 %), at least 85 % of it". When the machine is oversubscribed (load average above
+its core count, seen at 7x when tiers and other jobs share 2 cores) the upper slack and
+the rate floor widen in proportion; the lower bounds (nothing earlier than the exact
+figure) and the counts (queued, ran at once) stay exact, so queueing is still proven.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -36,7 +40,18 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._verify_perf imp
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "emulators" / "ollama"))
 import ollama_emulator as emu
 
-SLACK = 0.2
+
+def _oversubscription() -> float:
+    """Runnable jobs per core over the last minute, never below 1 (an idle machine)."""
+    try:
+        return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    except OSError:
+        return 1.0
+
+
+OVERSUBSCRIBED = _oversubscription()
+SLACK = 0.2 * OVERSUBSCRIBED
+RATE_FLOOR = max(0.5, 1 - 0.15 * OVERSUBSCRIBED)
 LOAD, PROMPT_RATE, TOKEN_RATE, TOKENS = 0.3, 100.0, 50.0, 10
 PROMPT = "one two three four five six seven eight nine ten"  # 10 prompt tokens: 0.1 s
 SERVICE = 10 / PROMPT_RATE + TOKENS / TOKEN_RATE  # 0.3 s once a request has a slot
@@ -77,7 +92,7 @@ def near(value: float | None, exact: float, below: float = 0.005) -> bool:
 
 
 def rate_ok(value: float | None, exact: float) -> bool:
-    return value is not None and 0.85 * exact <= value <= 1.01 * exact
+    return value is not None and RATE_FLOOR * exact <= value <= 1.01 * exact
 
 
 def test_percentile_interpolates_like_numpy() -> None:
