@@ -27,7 +27,7 @@ def test_every_volume_is_backed_up_on_the_inventory_schedule(tmp_path: Path) -> 
     stack["aistack_backup"] = {"backup_cron": "30 1 * * *", "backup_retain": 30, "bucket": "lh-backups"}
     rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack)
     assert rc == 0, _failures(result, "ai-server")
-    manifests = tmp_path / "reports" / "manifests"
+    manifests = tmp_path / "reports" / "inventory" / "manifests"
     jobs = {
         o["metadata"]["name"]: o["spec"]
         for o in _objects(manifests / "longhorn-objects.yaml")
@@ -69,5 +69,5 @@ def test_an_inventory_list_of_jobs_replaces_the_schedule(tmp_path: Path) -> None
     ]
     rc, result = _run(tmp_path, {"ai-server": DECLARED}, stack=stack)
     assert rc == 0, _failures(result, "ai-server")
-    objects = _objects(tmp_path / "reports" / "manifests" / "longhorn-objects.yaml")
+    objects = _objects(tmp_path / "reports" / "inventory" / "manifests" / "longhorn-objects.yaml")
     assert [o["metadata"]["name"] for o in objects if o["kind"] == "RecurringJob"] == ["weekly-backup"]

@@ -39,7 +39,7 @@ def plan_manifests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[s
                 "--tags",
                 "manifests",
                 "-e",
-                f"preflight_report_dir={out}",
+                f"aistack_report_root={out}",
             ],
             capture_output=True,
             text=True,
@@ -49,7 +49,7 @@ def plan_manifests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[s
             timeout=900,
         )
         assert run.returncode == 0, f"plan for {name} failed:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
-        files = sorted(Path(out, "manifests").glob("*.yaml"))
+        files = sorted(Path(out, name, "manifests").glob("*.yaml"))
         assert files, f"plan for {name} wrote no manifests"
         result[name] = {f.name: [d for d in yaml.safe_load_all(f.read_text()) if d] for f in files}
     return result
