@@ -48,7 +48,7 @@ def plan_figures(inventories: list[str]) -> int:
         with tempfile.TemporaryDirectory() as out:
             start = time.monotonic()
             command = [playbook, "playbooks/plan.yml", "-i", f"inventories/{name}", "--tags", "manifests"]
-            command += ["-e", f"preflight_report_dir={out}"]
+            command += ["-e", f"aistack_report_root={out}"]
             run = subprocess.run(  # noqa: S603 - fixed argv, our own playbook
                 command,
                 cwd=ROOT,
@@ -61,7 +61,7 @@ def plan_figures(inventories: list[str]) -> int:
             if run.returncode != 0:
                 print(run.stdout[-3000:], file=sys.stderr)
                 return 1
-            files = sorted(Path(out, "manifests").glob("*.yaml"))
+            files = sorted(Path(out, name, "manifests").glob("*.yaml"))
             objects = sum(len([d for d in yaml.safe_load_all(f.read_text()) if d]) for f in files)
             print(f"{name:<12} {seconds:>8.1f} {len(files):>6} {objects:>8}")
     return 0

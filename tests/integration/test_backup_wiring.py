@@ -33,7 +33,7 @@ def default_schedule(directory: Path) -> tuple[Path, int, dict[str, Any]]:
 def test_every_volume_is_backed_up_on_the_inventory_schedule(playbook_runs: PlaybookRuns) -> None:
     tmp_path, rc, result = playbook_runs.result(default_schedule)
     assert rc == 0, _failures(result, "ai-server")
-    manifests = tmp_path / "reports" / "manifests"
+    manifests = tmp_path / "reports" / "inventory" / "manifests"
     jobs = {
         o["metadata"]["name"]: o["spec"]
         for o in _objects(manifests / "longhorn-objects.yaml")
@@ -80,5 +80,5 @@ def own_jobs(directory: Path) -> tuple[Path, int, dict[str, Any]]:
 def test_an_inventory_list_of_jobs_replaces_the_schedule(playbook_runs: PlaybookRuns) -> None:
     tmp_path, rc, result = playbook_runs.result(own_jobs)
     assert rc == 0, _failures(result, "ai-server")
-    objects = _objects(tmp_path / "reports" / "manifests" / "longhorn-objects.yaml")
+    objects = _objects(tmp_path / "reports" / "inventory" / "manifests" / "longhorn-objects.yaml")
     assert [o["metadata"]["name"] for o in objects if o["kind"] == "RecurringJob"] == ["weekly-backup"]

@@ -41,8 +41,12 @@ def _run(
     playbook: str = "plan.yml",
     local: bool = False,
     extra: dict[str, Any] | None = None,
+    tags: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Write an inventory (host name -> host_vars), run a playbook with the json callback."""
+    """Write an inventory (host name -> host_vars), run a playbook with the json callback.
+
+    Reports go to tmp_path/reports/inventory/ (aistack_report_root=tmp_path/reports).
+    """
     inv = tmp_path / "inventory"
     (inv / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
     (inv / "host_vars").mkdir(exist_ok=True)
@@ -65,9 +69,10 @@ def _run(
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_RETRY_FILES_ENABLED="0",
     )
-    extra_vars = {"preflight_report_dir": str(tmp_path / "reports"), **(extra or {})}
+    extra_vars = {"aistack_report_root": str(tmp_path / "reports"), **(extra or {})}
     proc = subprocess.run(
-        [ANSIBLE_PLAYBOOK, str(PLAYBOOK_DIR / playbook), "-i", str(inv), "-e", json.dumps(extra_vars)],
+        [ANSIBLE_PLAYBOOK, str(PLAYBOOK_DIR / playbook), "-i", str(inv), "-e", json.dumps(extra_vars)]
+        + (["--tags", tags] if tags else []),
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -105,6 +110,7 @@ def _controller_write(task: str) -> bool:
     return (
         task.endswith("Write the capacity report of all hosts")
         or "into the plan directory" in task
+        or task.startswith("Remove manifests an earlier plan wrote")
         or task.endswith(("Start from an empty manifest directory", "Create the plan manifest directory"))
     )
 
@@ -229,14 +235,13 @@ def test_example_report_shows_the_design_overcommit_and_plan_mode_exits_0(playbo
     for rc, result in runs:
         assert rc == 0, _failures(result, "ai-server")
         _assert_untouched(result)
-    # Same plans, same report files: the second run writes no report. (The planned manifests are
-    # rewritten: plan.yml empties their directory first so that removed components leave no file.)
+    # Same plans, same report files: the second run writes no report.
     assert {t for t in _changed_tasks(result) if not _controller_write(t) or "report" in t} == set()
-    plans = json.loads((tmp_path / "reports" / "report.json").read_text())["plans"]
+    plans = json.loads((tmp_path / "reports" / "inventory" / "report.json").read_text())["plans"]
     budget = plans[0]["budget"]
     assert (budget["cpu"]["requested"], budget["cpu"]["available"]) == (48, 40)
     assert (budget["memory"]["requested"], budget["memory"]["available"]) == (112, 96)
-    markdown = (tmp_path / "reports" / "report.md").read_text()
+    markdown = (tmp_path / "reports" / "inventory" / "report.md").read_text()
     assert "| CPU | 48 cores | 40 cores | **over by 8** |" in markdown
     assert "| Memory | 112 GiB | 96 GiB | **over by 16** |" in markdown
     errors = [p for p in plans[0]["problems"] if p["severity"] == "error"]
@@ -310,7 +315,7 @@ def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(pla
     tmp_path, rc, result = playbook_runs.result(every_problem)
     assert rc == 0, _failures(result, "ai-server")
     _assert_untouched(result)
-    plan = json.loads((tmp_path / "reports" / "report.json").read_text())["plans"][0]
+    plan = json.loads((tmp_path / "reports" / "inventory" / "report.json").read_text())["plans"][0]
     errors = [p["message"] for p in plan["problems"] if p["severity"] == "error"]
     for text in (
         "aistack_allocations.redis.memory_gb is text 'eight'",
@@ -323,7 +328,7 @@ def test_one_run_reports_every_problem_and_plan_mode_still_writes_the_report(pla
         assert any(text in m for m in errors), (text, errors)
     primary = plan["models"]["primary"]
     assert [m["name"] for m in primary["not_estimated"]] == [*unknown[:3], "mxbai-embed-large:latest"]
-    markdown = (tmp_path / "reports" / "report.md").read_text()
+    markdown = (tmp_path / "reports" / "inventory" / "report.md").read_text()
     assert "| **gemma3:1b (not estimated)** | warm |" in markdown
     assert "**WARNING** [models/primary] not estimated: gemma3:1b, qwen3:0.6b" in markdown
     # Strict plan mode fails with all of them in one message.
@@ -351,10 +356,49 @@ def test_unknown_model_is_planned_from_its_gguf_file(playbook_runs: PlaybookRuns
     """aistack_model_gguf_files makes the preflight role read the model's GGUF header on the controller."""
     tmp_path, rc, result = playbook_runs.result(gguf_file_model)
     assert rc == 0, _failures(result, "ai-server")
-    plan = json.loads((tmp_path / "reports" / "report.json").read_text())["plans"][0]
+    plan = json.loads((tmp_path / "reports" / "inventory" / "report.json").read_text())["plans"][0]
     primary = plan["models"]["primary"]
     assert primary["not_estimated"] == []
     (model,) = primary["models"]
     assert (model["name"], model["method"], model["facts_from"]) == ("gemma3:12b-custom", "allocations", "artifact")
-    markdown = (tmp_path / "reports" / "report.md").read_text()
+    markdown = (tmp_path / "reports" / "inventory" / "report.md").read_text()
     assert "allocations (artifact)" in markdown
+
+
+def test_plan_writes_manifests_under_aistack_report_root_and_removes_only_stale_ones(tmp_path: Path) -> None:
+    """aistack_report_root alone decides where plan mode writes; a stale manifest goes, the planned stay.
+
+    The root is given with a '..' in it: ansible's find returns normalised paths, so comparing
+    them with the written ones must not depend on how the root was spelled.
+    """
+    manifests = tmp_path / "reports" / "inventory" / "manifests"
+    manifests.mkdir(parents=True)
+    (manifests / "stale.yaml").write_text("---\n")
+    root = tmp_path / "elsewhere" / ".." / "reports"
+    rc, result = _run(tmp_path, {"ai-server": DECLARED}, tags="manifests", extra={"aistack_report_root": str(root)})
+    assert rc == 0, _failures(result, "ai-server")
+    _assert_untouched(result)
+    written = sorted(p.name for p in manifests.glob("*.yaml"))
+    assert {"longhorn.yaml", "open-webui.yaml", "open-webui-redis.yaml", "kube-prometheus-stack.yaml"} <= set(
+        written
+    ), written
+    assert "stale.yaml" not in written
+    removed = [
+        item["item"]
+        for name, res in _host_results(result, "ai-server")
+        if name.startswith("Remove manifests")
+        for item in res.get("results", [])
+        if item.get("changed")
+    ]
+    assert removed == ["stale.yaml"]
+
+
+def test_plan_refuses_a_report_dir_set_apart_from_aistack_report_root(tmp_path: Path) -> None:
+    rc, result = _run(
+        tmp_path, {"ai-server": DECLARED}, tags="manifests", extra={"preflight_report_dir": str(tmp_path / "old")}
+    )
+    assert rc != 0
+    message = _failures(result, "ai-server")[0]
+    assert "set aistack_report_root instead" in message, message
+    assert not (tmp_path / "old").exists()
+    assert not (tmp_path / "reports").exists()

@@ -36,7 +36,7 @@ def _plan(name: str, out: Path) -> dict[str, list[dict[str, Any]]]:
             "--tags",
             "manifests",
             "-e",
-            f"preflight_report_dir={out}",
+            f"aistack_report_root={out}",
         ],
         capture_output=True,
         text=True,
@@ -46,7 +46,7 @@ def _plan(name: str, out: Path) -> dict[str, list[dict[str, Any]]]:
         timeout=900,
     )
     assert run.returncode == 0, f"plan for {name} failed:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
-    files = sorted(Path(out, "manifests").glob("*.yaml"))
+    files = sorted(Path(out, name, "manifests").glob("*.yaml"))
     assert files, f"plan for {name} wrote no manifests"
     return {f.name: [d for d in yaml.safe_load_all(f.read_text()) if d] for f in files}
 
