@@ -337,7 +337,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.7.0",
+        "0.6.37",
         {
             "bodies": {
                 "audio": {
@@ -349,7 +349,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "tts": {"OPENAI_PARAMS": "dict?"},
                 },
                 "auth": {
-                    "ADMIN_EMAIL": "str?",
                     "API_KEYS_ALLOWED_ENDPOINTS": "str",
                     "API_KEY_ALLOWED_ENDPOINTS": None,
                     "DEFAULT_GROUP_ID": "str",
@@ -357,10 +356,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "ENABLE_API_KEYS": "bool",
                     "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS": "bool",
                     "ENABLE_API_KEY_ENDPOINT_RESTRICTIONS": None,
-                    "ENABLE_FOLDERS": "bool",
-                    "ENABLE_MEMORIES": "bool",
-                    "ENABLE_USER_STATUS": "bool",
-                    "FOLDER_MAX_FILE_COUNT": "int|str?",
                 },
                 "images": {
                     "AUTOMATIC1111_API_AUTH": "dict|str?",
@@ -406,8 +401,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                 },
                 "models": {"DEFAULT_PINNED_MODELS": "str?"},
                 "permissions": {
-                    "features": {"api_keys": "bool", "channels": "bool", "folders": "bool", "memories": "bool"},
-                    "settings": {"interface": "bool"},
+                    "features": {"api_keys": "bool"},
                     "sharing": {
                         "knowledge": "bool",
                         "models": "bool",
@@ -426,6 +420,36 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     },
                 },
                 "retrieval": {
+                    "DOCLING_PARAMS": "dict?",
+                    "ENABLE_RAG_HYBRID_SEARCH_ENRICHED_TEXTS": "bool?",
+                    "MINERU_API_KEY": "str?",
+                    "MINERU_API_MODE": "str?",
+                    "MINERU_API_URL": "str?",
+                    "MINERU_PARAMS": "dict?",
+                    "MISTRAL_OCR_API_BASE_URL": "str?",
+                    "web": {"OLLAMA_CLOUD_WEB_SEARCH_API_KEY": "str?", "PERPLEXITY_SEARCH_API_URL": "str?"},
+                },
+                "tasks": {"VOICE_MODE_PROMPT_TEMPLATE": "str?"},
+                "tool_server": {"headers": "dict|str?", "type": "str?"},
+            }
+        },
+    ),
+    (
+        "0.7.0",
+        {
+            "bodies": {
+                "auth": {
+                    "ADMIN_EMAIL": "str?",
+                    "ENABLE_FOLDERS": "bool",
+                    "ENABLE_MEMORIES": "bool",
+                    "ENABLE_USER_STATUS": "bool",
+                    "FOLDER_MAX_FILE_COUNT": "int|str?",
+                },
+                "permissions": {
+                    "features": {"channels": "bool", "folders": "bool", "memories": "bool"},
+                    "settings": {"interface": "bool"},
+                },
+                "retrieval": {
                     "CHUNK_MIN_SIZE_TARGET": "int?",
                     "DOCLING_API_KEY": "str?",
                     "DOCLING_DO_OCR": None,
@@ -433,7 +457,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "DOCLING_FORCE_OCR": None,
                     "DOCLING_OCR_ENGINE": None,
                     "DOCLING_OCR_LANG": None,
-                    "DOCLING_PARAMS": "dict?",
                     "DOCLING_PDF_BACKEND": None,
                     "DOCLING_PICTURE_DESCRIPTION_API": None,
                     "DOCLING_PICTURE_DESCRIPTION_LOCAL": None,
@@ -442,26 +465,16 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "DOCLING_TABLE_MODE": None,
                     "DOCUMENT_INTELLIGENCE_MODEL": "str?",
                     "ENABLE_MARKDOWN_HEADER_TEXT_SPLITTER": "bool?",
-                    "ENABLE_RAG_HYBRID_SEARCH_ENRICHED_TEXTS": "bool?",
-                    "MINERU_API_KEY": "str?",
-                    "MINERU_API_MODE": "str?",
                     "MINERU_API_TIMEOUT": "str?",
-                    "MINERU_API_URL": "str?",
-                    "MINERU_PARAMS": "dict?",
-                    "MISTRAL_OCR_API_BASE_URL": "str?",
                     "RAG_EXTERNAL_RERANKER_TIMEOUT": "str?",
                     "web": {
                         "DDGS_BACKEND": "str?",
                         "FIRECRAWL_TIMEOUT": "str?",
                         "JINA_API_BASE_URL": "str?",
-                        "OLLAMA_CLOUD_WEB_SEARCH_API_KEY": "str?",
-                        "PERPLEXITY_SEARCH_API_URL": "str?",
                         "SEARXNG_LANGUAGE": "str?",
                         "WEB_LOADER_TIMEOUT": "str?",
                     },
                 },
-                "tasks": {"VOICE_MODE_PROMPT_TEMPLATE": "str?"},
-                "tool_server": {"headers": "dict|str?", "type": "str?"},
             }
         },
     ),
@@ -578,22 +591,30 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
+        "0.11.3",
+        {
+            "bodies": {
+                "models": {"MODEL_ORDER_LIST": "list?"},
+                "retrieval": {
+                    "ALLOWED_FILE_EXTENSIONS": "list?",
+                    "web": {"WEB_SEARCH_DOMAIN_FILTER_LIST": "list?", "YOUTUBE_LOADER_LANGUAGE": "list?"},
+                },
+            }
+        },
+    ),
+    (
         "0.11.4",
         {
             "bodies": {
                 "auth": {"ENABLE_LOGIN_FORM": "bool", "I18N": "dict?"},
                 "banner": {"i18n": "dict?"},
-                "models": {"MODEL_ORDER_LIST": "list?"},
                 "retrieval": {
-                    "ALLOWED_FILE_EXTENSIONS": "list?",
                     "web": {
                         "EXA_MAX_CONTENT_LENGTH": "int?",
                         "STAAN_API_KEY": "str?",
                         "STAAN_MARKET": "str?",
                         "STAAN_MAX_SNIPPETS": "int?",
-                        "WEB_SEARCH_DOMAIN_FILTER_LIST": "list?",
-                        "YOUTUBE_LOADER_LANGUAGE": "list?",
-                    },
+                    }
                 },
                 "tool_server": {"forward_cookies": "bool"},
             }
@@ -665,12 +686,14 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("0.6.24", "0.6.24", "0.6.25"),
     ("0.6.26", "0.6.26", "0.6.27"),
     ("0.6.29", "0.6.29", "0.6.30"),
+    ("0.6.37", "0.6.37", "0.6.38"),
     ("0.7.0", "0.7.0", "0.7.1"),
     ("0.8.9", "0.8.9", "0.8.10"),
     ("0.10.0", "0.10.0", "0.10.2"),
     ("0.10.2", "0.10.2", "0.11.0"),
     ("0.11.0", "0.11.0", "0.11.1"),
     ("0.11.1", "0.11.1", "0.11.2"),
+    ("0.11.3", "0.11.3", "0.11.4"),
     ("0.11.4", "0.11.4", "0.12.0"),
     ("0.12.0", "0.12.0", "0.12.1"),
     ("0.12.1", "0.12.1", "0.12.3"),
@@ -687,6 +710,7 @@ DUMPED: dict[str, str] = {
     "0.6.24": "0.6.24",
     "0.6.26": "0.6.26",
     "0.6.29": "0.6.29",
+    "0.6.37": "0.6.37",
     "0.7.0": "0.7.0",
     "0.8.9": "0.8.9",
     "0.10.0": "0.10.0",
@@ -694,6 +718,7 @@ DUMPED: dict[str, str] = {
     "0.10.2": "0.10.2",
     "0.11.0": "0.11.0",
     "0.11.1": "0.11.1",
+    "0.11.3": "0.11.3",
     "0.11.4": "0.11.4",
     "0.12.0": "0.12.0",
     "0.12.1": "0.12.1",
@@ -717,6 +742,9 @@ SOURCES: dict[str, str] = {
     "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
     "0.6.29": "overlay: open-webui==0.6.29 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.37": "overlay: open-webui==0.6.37 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.7.0": "overlay: open-webui==0.7.0 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.18.3 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.24",
@@ -732,6 +760,7 @@ SOURCES: dict[str, str] = {
     "0.11.0": "served by a full install of open-webui==0.11.0",
     "0.11.1": "overlay: open-webui==0.11.1 --no-deps over an installed release's virtualenv (dumped before the "
     "harness recorded the base and what it added)",
+    "0.11.3": "overlay: open-webui==0.11.3 --no-deps over open-webui==0.11.0's virtualenv; added: python-docx==1.2.0",
     "0.11.4": "overlay: open-webui==0.11.4 --no-deps over an installed release's virtualenv (dumped before the "
     "harness recorded the base and what it added)",
     "0.12.0": "overlay: open-webui==0.12.0 --no-deps over an installed release's virtualenv (dumped before the "
@@ -761,7 +790,6 @@ UNCOVERED: tuple[str, ...] = (
     "0.6.34",
     "0.6.35",
     "0.6.36",
-    "0.6.37",
     "0.6.38",
     "0.6.39",
     "0.6.40",
@@ -790,5 +818,4 @@ UNCOVERED: tuple[str, ...] = (
     "0.9.5",
     "0.9.6",
     "0.11.2",
-    "0.11.3",
 )
