@@ -204,10 +204,11 @@ dump_quick() {
   die "open-webui $version does not import over the dependencies of: ${bases[*]} (see $(dirname "$out")/dump-*.log)"
 }
 
-# Wheels (and the odd sdist) the overlay installs, downloaded once into one
-# wheelhouse shared by every dump: a retry, another base or another release
-# needing the same pinned distribution installs it from disk. File names
-# carry distribution and version, so the wheelhouse needs no index of its own.
+# Wheels the overlay installs, fetched once into one wheelhouse shared by
+# every dump (a distribution published only as an sdist is built into a wheel
+# there): a retry, another base or another release needing the same pinned
+# distribution installs it from disk. File names carry distribution and
+# version, so the wheelhouse needs no index of its own.
 WHEELHOUSE="$AISTACK_CACHE/openwebui/wheels"
 
 # wheel_install PIP TARGET SPEC...: SPECs without dependencies into TARGET,
@@ -223,7 +224,7 @@ wheel_install() {
   if ! "$pip" install -q --no-deps --no-index --find-links "$WHEELHOUSE" --upgrade --target "$target" "$@" >/dev/null 2>&1; then
     flock -u "$lock_fd"
     flock -x "$lock_fd"
-    if ! "$pip" download -q --no-deps -d "$WHEELHOUSE" "$@" >&2 ||
+    if ! "$pip" wheel -q --no-deps -w "$WHEELHOUSE" "$@" >&2 ||
       ! "$pip" install -q --no-deps --no-index --find-links "$WHEELHOUSE" --upgrade --target "$target" "$@" >&2; then
       status=1
     fi
