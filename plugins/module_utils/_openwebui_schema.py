@@ -337,6 +337,17 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
+        "0.6.33",
+        {
+            "bodies": {
+                "audio": {"tts": {"OPENAI_PARAMS": "dict?"}},
+                "permissions": {"sharing": {"public_notes": "bool"}},
+                "retrieval": {"DOCLING_PARAMS": "dict?", "web": {"OLLAMA_CLOUD_WEB_SEARCH_API_KEY": "str?"}},
+                "tool_server": {"type": "str?"},
+            }
+        },
+    ),
+    (
         "0.6.37",
         {
             "bodies": {
@@ -345,8 +356,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                         "MISTRAL_API_BASE_URL": "str",
                         "MISTRAL_API_KEY": "str",
                         "MISTRAL_USE_CHAT_COMPLETIONS": "bool",
-                    },
-                    "tts": {"OPENAI_PARAMS": "dict?"},
+                    }
                 },
                 "auth": {
                     "API_KEYS_ALLOWED_ENDPOINTS": "str",
@@ -407,7 +417,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                         "models": "bool",
                         "notes": "bool",
                         "prompts": "bool",
-                        "public_notes": "bool",
                         "tools": "bool",
                     },
                     "workspace": {
@@ -420,17 +429,16 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     },
                 },
                 "retrieval": {
-                    "DOCLING_PARAMS": "dict?",
                     "ENABLE_RAG_HYBRID_SEARCH_ENRICHED_TEXTS": "bool?",
                     "MINERU_API_KEY": "str?",
                     "MINERU_API_MODE": "str?",
                     "MINERU_API_URL": "str?",
                     "MINERU_PARAMS": "dict?",
                     "MISTRAL_OCR_API_BASE_URL": "str?",
-                    "web": {"OLLAMA_CLOUD_WEB_SEARCH_API_KEY": "str?", "PERPLEXITY_SEARCH_API_URL": "str?"},
+                    "web": {"PERPLEXITY_SEARCH_API_URL": "str?"},
                 },
                 "tasks": {"VOICE_MODE_PROMPT_TEMPLATE": "str?"},
-                "tool_server": {"headers": "dict|str?", "type": "str?"},
+                "tool_server": {"headers": "dict|str?"},
             }
         },
     ),
@@ -479,21 +487,16 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.8.9",
+        "0.8.4",
         {
             "bodies": {
                 "models": {"DEFAULT_MODEL_METADATA": "dict?", "DEFAULT_MODEL_PARAMS": "dict?"},
                 "permissions": {
-                    "access_grants": {"allow_users": "bool"},
                     "chat": {"web_upload": "bool"},
                     "sharing": {"public_skills": "bool", "skills": "bool"},
                     "workspace": {"skills": "bool"},
                 },
                 "retrieval": {
-                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
-                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
-                    "FILE_MAX_COUNT": "int|str?",
-                    "FILE_MAX_SIZE": "int|str?",
                     "PDF_LOADER_MODE": "str?",
                     "web": {
                         "YANDEX_WEB_SEARCH_API_KEY": "str?",
@@ -506,23 +509,49 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.10.0",
+        "0.8.9",
         {
             "bodies": {
-                "audio": {
-                    "stt": {"ALLOWED_EXTENSIONS": "list"},
-                    "tts": {"MISTRAL_API_BASE_URL": "str", "MISTRAL_API_KEY": "str"},
+                "permissions": {"access_grants": {"allow_users": "bool"}},
+                "retrieval": {
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
+                    "FILE_MAX_COUNT": "int|str?",
+                    "FILE_MAX_SIZE": "int|str?",
                 },
+            }
+        },
+    ),
+    (
+        "0.9.2",
+        {
+            "bodies": {
+                "audio": {"tts": {"MISTRAL_API_BASE_URL": "str", "MISTRAL_API_KEY": "str"}},
                 "auth": {
                     "AUTOMATION_MAX_COUNT": "int|str?",
                     "AUTOMATION_MIN_INTERVAL": "int|str?",
                     "ENABLE_AUTOMATIONS": "bool",
                     "ENABLE_CALENDAR": "bool",
                 },
+                "permissions": {"features": {"automations": "bool"}},
+                "retrieval": {
+                    "PADDLEOCR_VL_BASE_URL": "str?",
+                    "PADDLEOCR_VL_TOKEN": "str?",
+                    "RAG_RERANKING_BATCH_SIZE": "int?",
+                    "web": {"WEB_FETCH_MAX_CONTENT_LENGTH": "int?"},
+                },
+            }
+        },
+    ),
+    (
+        "0.10.0",
+        {
+            "bodies": {
+                "audio": {"stt": {"ALLOWED_EXTENSIONS": "list"}},
                 "models": {"MODEL_ORDER_LIST": "list"},
                 "permissions": {
                     "chat": {"import": "bool"},
-                    "features": {"automations": "bool", "calendar": "bool", "webhooks": "bool"},
+                    "features": {"calendar": "bool", "webhooks": "bool"},
                     "sharing": {"public_calendars": "bool", "public_chats": "bool"},
                     "workspace": {"skills_export": "bool", "skills_import": "bool"},
                 },
@@ -532,9 +561,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "MINERU_API_TIMEOUT": "int?",
                     "MINERU_FILE_EXTENSIONS": "list?",
                     "MISTRAL_OCR_USE_BASE64": "bool?",
-                    "PADDLEOCR_VL_BASE_URL": "str?",
-                    "PADDLEOCR_VL_TOKEN": "str?",
-                    "RAG_RERANKING_BATCH_SIZE": "int?",
                     "RAG_TOKENIZER_MODEL": "str?",
                     "web": {
                         "BRAVE_SEARCH_CONTEXT_TOKENS": "int?",
@@ -546,7 +572,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                         "MICROSOFT_WEB_IQ_LANGUAGE": "str?",
                         "SERPHOUSE_API_KEY": "str?",
                         "SERPHOUSE_DOMAIN": "str?",
-                        "WEB_FETCH_MAX_CONTENT_LENGTH": "int?",
                         "WEB_SEARCH_CONFIRMATION_CONTENT": "str?",
                         "WEB_SEARCH_DOMAIN_FILTER_LIST": "list",
                         "YOUTUBE_LOADER_LANGUAGE": "list",
@@ -686,9 +711,12 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("0.6.24", "0.6.24", "0.6.25"),
     ("0.6.26", "0.6.26", "0.6.27"),
     ("0.6.29", "0.6.29", "0.6.30"),
+    ("0.6.33", "0.6.33", "0.6.34"),
     ("0.6.37", "0.6.37", "0.6.38"),
     ("0.7.0", "0.7.0", "0.7.1"),
+    ("0.8.4", "0.8.4", "0.8.5"),
     ("0.8.9", "0.8.9", "0.8.10"),
+    ("0.9.2", "0.9.2", "0.9.3"),
     ("0.10.0", "0.10.0", "0.10.2"),
     ("0.10.2", "0.10.2", "0.11.0"),
     ("0.11.0", "0.11.0", "0.11.1"),
@@ -710,9 +738,12 @@ DUMPED: dict[str, str] = {
     "0.6.24": "0.6.24",
     "0.6.26": "0.6.26",
     "0.6.29": "0.6.29",
+    "0.6.33": "0.6.33",
     "0.6.37": "0.6.37",
     "0.7.0": "0.7.0",
+    "0.8.4": "0.8.4",
     "0.8.9": "0.8.9",
+    "0.9.2": "0.9.2",
     "0.10.0": "0.10.0",
     "0.10.1": "0.10.0",
     "0.10.2": "0.10.2",
@@ -742,15 +773,28 @@ SOURCES: dict[str, str] = {
     "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
     "0.6.29": "overlay: open-webui==0.6.29 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.33": "overlay: open-webui==0.6.33 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.6.37": "overlay: open-webui==0.6.37 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
     "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.7.0": "overlay: open-webui==0.7.0 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.18.3 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.24",
+    "0.8.4": "overlay: open-webui==0.8.4 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
     "0.8.9": "overlay: open-webui==0.8.9 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.31",
+    "0.9.2": "overlay: open-webui==0.9.2 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
     "0.10.0": "overlay: open-webui==0.10.0 --no-deps over an installed release's virtualenv (dumped before the "
     "harness recorded the base and what it added)",
     "0.10.1": "overlay: open-webui==0.10.1 --no-deps over open-webui==0.11.0's virtualenv; added: "
@@ -786,7 +830,6 @@ UNCOVERED: tuple[str, ...] = (
     "0.6.30",
     "0.6.31",
     "0.6.32",
-    "0.6.33",
     "0.6.34",
     "0.6.35",
     "0.6.36",
@@ -802,7 +845,6 @@ UNCOVERED: tuple[str, ...] = (
     "0.8.1",
     "0.8.2",
     "0.8.3",
-    "0.8.4",
     "0.8.5",
     "0.8.6",
     "0.8.7",
@@ -812,7 +854,6 @@ UNCOVERED: tuple[str, ...] = (
     "0.8.12",
     "0.9.0",
     "0.9.1",
-    "0.9.2",
     "0.9.3",
     "0.9.4",
     "0.9.5",

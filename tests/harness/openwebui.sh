@@ -153,7 +153,9 @@ dump_openapi() {
 # overlay): the release's wheel is unpacked without its dependencies into a
 # scratch directory that is put in front of the installed virtualenv of BASE,
 # a release with close dependencies, and the document is built by importing
-# the app (what /openapi.json serves with ENV=dev). The requirements BASE
+# the app (what /openapi.json serves with ENV=dev) in a child of BASE's import
+# server, which keeps BASE's packages imported between dumps
+# (openwebui_import.py). The requirements BASE
 # lacks by name, and the distributions those pull in that BASE lacks by name
 # (pip resolves them against BASE with --dry-run), are added to the scratch
 # directory; then each module an import still reports missing is added with
@@ -221,11 +223,11 @@ wheel_install() {
   mkdir -p "$WHEELHOUSE"
   exec {lock_fd}>"$WHEELHOUSE/.lock"
   flock -s "$lock_fd"
-  if ! "$pip" install -q --no-deps --no-index --find-links "$WHEELHOUSE" --upgrade --target "$target" "$@" >/dev/null 2>&1; then
+  if ! "$pip" install -q --no-deps --no-index --find-links "$WHEELHOUSE" --upgrade --no-compile --target "$target" "$@" >/dev/null 2>&1; then
     flock -u "$lock_fd"
     flock -x "$lock_fd"
     if ! "$pip" wheel -q --no-deps -w "$WHEELHOUSE" "$@" >&2 ||
-      ! "$pip" install -q --no-deps --no-index --find-links "$WHEELHOUSE" --upgrade --target "$target" "$@" >&2; then
+      ! "$pip" install -q --no-deps --no-index --find-links "$WHEELHOUSE" --upgrade --no-compile --target "$target" "$@" >&2; then
       status=1
     fi
   fi
@@ -237,16 +239,24 @@ wheel_install() {
 # need and BASE (the virtualenv of PY) lacks by name, SPECs included, as pip
 # resolves them against BASE. Distributions BASE has in another version are
 # left to BASE, as for the release's own requirements. When pip cannot
-# resolve them, the SPECs themselves.
+# resolve them, the SPECs themselves. The answer is kept per BASE and SPECs
+# (many releases lack the same pinned requirements).
 lacking() {
-  local pip="$1" py="$2" tmp="$3"
+  local pip="$1" py="$2" tmp="$3" key memo
   shift 3
+  key="$(printf '%s\n' "$pip" "$@" | sha256sum | cut -c1-16)"
+  memo="$AISTACK_CACHE/openwebui/resolved/$key"
+  if [ -s "$memo" ]; then
+    cat "$memo"
+    return 0
+  fi
+  mkdir -p "$(dirname "$memo")"
   rm -f "$tmp/report.json"
   if ! "$pip" install -q --dry-run --report "$tmp/report.json" "$@" >/dev/null 2>&1; then
     printf '%s\n' "$@"
     return 0
   fi
-  "$py" - "$tmp/report.json" <<'PY'
+  "$py" - "$tmp/report.json" >"$memo.$$" <<'PY'
 import json, sys
 import importlib.metadata as md
 for item in json.load(open(sys.argv[1], encoding="utf-8"))["install"]:
@@ -256,6 +266,8 @@ for item in json.load(open(sys.argv[1], encoding="utf-8"))["install"]:
     except md.PackageNotFoundError:
         print(f"{name}=={version}")
 PY
+  mv "$memo.$$" "$memo"
+  cat "$memo"
 }
 
 overlay_dump() {
@@ -301,16 +313,10 @@ PY
   mkdir -p "$tmp/data"
   for ((round = 0; round < 8; round++)); do
     rc=0
-    (cd "$tmp/data" && PYTHONPATH="$site:$extra" FRONTEND_BUILD_DIR="$site/open_webui/frontend" DATA_DIR="$tmp/data" \
-      ENV=dev OFFLINE_MODE=true HF_HUB_OFFLINE=1 WEBUI_SECRET_KEY=dump RAG_EMBEDDING_ENGINE=ollama \
-      ENABLE_OPENAI_API=false ANONYMIZED_TELEMETRY=false \
-      timeout 900 "$py" -c '
-import json, os, sys
-from open_webui.main import app
-with open(sys.argv[1], "w") as f:
-    json.dump(app.openapi(), f)
-os._exit(0)
-' "$out.tmp" >"$tmp/log" 2>&1) || rc=$?
+    # BASE's import server (openwebui_import.py) forks a child that imports
+    # the release's code with BASE's packages already loaded.
+    "$py" "$(dirname "$0")/openwebui_import.py" dump "$AISTACK_CACHE/openwebui/import-$base.sock" \
+      "$site" "$extra" "$tmp/data" "$out.tmp" "$tmp/log" || rc=$?
     if [ "$rc" -eq 0 ]; then
       mv "$out.tmp" "$out"
       echo "overlay: open-webui==$version --no-deps over open-webui==$base's virtualenv; added: ${added[*]:-nothing}" \
