@@ -443,22 +443,10 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.7.0",
+        "0.6.39",
         {
             "bodies": {
-                "auth": {
-                    "ADMIN_EMAIL": "str?",
-                    "ENABLE_FOLDERS": "bool",
-                    "ENABLE_MEMORIES": "bool",
-                    "ENABLE_USER_STATUS": "bool",
-                    "FOLDER_MAX_FILE_COUNT": "int|str?",
-                },
-                "permissions": {
-                    "features": {"channels": "bool", "folders": "bool", "memories": "bool"},
-                    "settings": {"interface": "bool"},
-                },
                 "retrieval": {
-                    "CHUNK_MIN_SIZE_TARGET": "int?",
                     "DOCLING_API_KEY": "str?",
                     "DOCLING_DO_OCR": None,
                     "DOCLING_DO_PICTURE_DESCRIPTION": None,
@@ -471,7 +459,33 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "DOCLING_PICTURE_DESCRIPTION_MODE": None,
                     "DOCLING_PIPELINE": None,
                     "DOCLING_TABLE_MODE": None,
-                    "DOCUMENT_INTELLIGENCE_MODEL": "str?",
+                }
+            }
+        },
+    ),
+    (
+        "0.6.41",
+        {
+            "bodies": {
+                "auth": {"ENABLE_FOLDERS": "bool"},
+                "permissions": {"features": {"channels": "bool", "folders": "bool"}},
+                "retrieval": {"DOCUMENT_INTELLIGENCE_MODEL": "str?"},
+            }
+        },
+    ),
+    (
+        "0.7.0",
+        {
+            "bodies": {
+                "auth": {
+                    "ADMIN_EMAIL": "str?",
+                    "ENABLE_MEMORIES": "bool",
+                    "ENABLE_USER_STATUS": "bool",
+                    "FOLDER_MAX_FILE_COUNT": "int|str?",
+                },
+                "permissions": {"features": {"memories": "bool"}, "settings": {"interface": "bool"}},
+                "retrieval": {
+                    "CHUNK_MIN_SIZE_TARGET": "int?",
                     "ENABLE_MARKDOWN_HEADER_TEXT_SPLITTER": "bool?",
                     "MINERU_API_TIMEOUT": "str?",
                     "RAG_EXTERNAL_RERANKER_TIMEOUT": "str?",
@@ -487,24 +501,37 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.8.4",
+        "0.8.1",
         {
             "bodies": {
-                "models": {"DEFAULT_MODEL_METADATA": "dict?", "DEFAULT_MODEL_PARAMS": "dict?"},
-                "permissions": {
-                    "chat": {"web_upload": "bool"},
-                    "sharing": {"public_skills": "bool", "skills": "bool"},
-                    "workspace": {"skills": "bool"},
-                },
+                "permissions": {"workspace": {"skills": "bool"}},
                 "retrieval": {
                     "PDF_LOADER_MODE": "str?",
                     "web": {
                         "YANDEX_WEB_SEARCH_API_KEY": "str?",
                         "YANDEX_WEB_SEARCH_CONFIG": "str?",
                         "YANDEX_WEB_SEARCH_URL": "str?",
-                        "YOUCOM_API_KEY": "str?",
                     },
                 },
+            }
+        },
+    ),
+    (
+        "0.8.4",
+        {
+            "bodies": {
+                "models": {"DEFAULT_MODEL_METADATA": "dict?", "DEFAULT_MODEL_PARAMS": "dict?"},
+                "permissions": {"chat": {"web_upload": "bool"}, "sharing": {"public_skills": "bool", "skills": "bool"}},
+                "retrieval": {"web": {"YOUCOM_API_KEY": "str?"}},
+            }
+        },
+    ),
+    (
+        "0.8.7",
+        {
+            "bodies": {
+                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
+                "permissions": {"access_grants": {"allow_users": "bool"}},
             }
         },
     ),
@@ -512,12 +539,27 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         "0.8.9",
         {
             "bodies": {
-                "permissions": {"access_grants": {"allow_users": "bool"}},
+                "auth": {"FOLDER_MAX_FILE_COUNT": "int|str?"},
                 "retrieval": {
                     "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
                     "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
                     "FILE_MAX_COUNT": "int|str?",
                     "FILE_MAX_SIZE": "int|str?",
+                },
+            }
+        },
+    ),
+    (
+        "0.8.12",
+        {
+            "bodies": {
+                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
+                "retrieval": {
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "str|int?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
+                    "FILE_MAX_COUNT": "str|int?",
+                    "FILE_MAX_SIZE": "str|int?",
+                    "web": {"WEB_FETCH_MAX_CONTENT_LENGTH": "int?"},
                 },
             }
         },
@@ -532,14 +574,44 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "AUTOMATION_MIN_INTERVAL": "int|str?",
                     "ENABLE_AUTOMATIONS": "bool",
                     "ENABLE_CALENDAR": "bool",
+                    "FOLDER_MAX_FILE_COUNT": "int|str?",
                 },
                 "permissions": {"features": {"automations": "bool"}},
                 "retrieval": {
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
+                    "FILE_MAX_COUNT": "int|str?",
+                    "FILE_MAX_SIZE": "int|str?",
                     "PADDLEOCR_VL_BASE_URL": "str?",
                     "PADDLEOCR_VL_TOKEN": "str?",
                     "RAG_RERANKING_BATCH_SIZE": "int?",
-                    "web": {"WEB_FETCH_MAX_CONTENT_LENGTH": "int?"},
                 },
+            }
+        },
+    ),
+    (
+        "0.9.5",
+        {
+            "bodies": {
+                "audio": {"stt": {"ALLOWED_EXTENSIONS": "list"}},
+                "auth": {
+                    "AUTOMATION_MAX_COUNT": "str|int?",
+                    "AUTOMATION_MIN_INTERVAL": "str|int?",
+                    "FOLDER_MAX_FILE_COUNT": "str|int?",
+                },
+                "permissions": {
+                    "features": {"calendar": "bool"},
+                    "sharing": {"public_calendars": "bool", "public_chats": "bool"},
+                },
+                "retrieval": {
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "str|int?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
+                    "FILE_MAX_COUNT": "str|int?",
+                    "FILE_MAX_SIZE": "str|int?",
+                    "web": {"BRAVE_SEARCH_CONTEXT_TOKENS": "int?"},
+                },
+                "tasks": {"ENABLE_VOICE_MODE_PROMPT": "bool"},
+                "tool_server": {"info": "dict?"},
             }
         },
     ),
@@ -547,23 +619,29 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         "0.10.0",
         {
             "bodies": {
-                "audio": {"stt": {"ALLOWED_EXTENSIONS": "list"}},
+                "auth": {
+                    "AUTOMATION_MAX_COUNT": "int|str?",
+                    "AUTOMATION_MIN_INTERVAL": "int|str?",
+                    "FOLDER_MAX_FILE_COUNT": "int|str?",
+                },
                 "models": {"MODEL_ORDER_LIST": "list"},
                 "permissions": {
                     "chat": {"import": "bool"},
-                    "features": {"calendar": "bool", "webhooks": "bool"},
-                    "sharing": {"public_calendars": "bool", "public_chats": "bool"},
+                    "features": {"webhooks": "bool"},
                     "workspace": {"skills_export": "bool", "skills_import": "bool"},
                 },
                 "retrieval": {
                     "ALLOWED_FILE_EXTENSIONS": "list",
                     "EXTERNAL_DOCUMENT_LOADER_HEADERS": "dict?",
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
+                    "FILE_MAX_COUNT": "int|str?",
+                    "FILE_MAX_SIZE": "int|str?",
                     "MINERU_API_TIMEOUT": "int?",
                     "MINERU_FILE_EXTENSIONS": "list?",
                     "MISTRAL_OCR_USE_BASE64": "bool?",
                     "RAG_TOKENIZER_MODEL": "str?",
                     "web": {
-                        "BRAVE_SEARCH_CONTEXT_TOKENS": "int?",
                         "ENABLE_WEB_SEARCH_CONFIRMATION": "bool?",
                         "LINKUP_API_KEY": "str?",
                         "LINKUP_SEARCH_PARAMS": "dict?",
@@ -577,8 +655,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                         "YOUTUBE_LOADER_LANGUAGE": "list",
                     },
                 },
-                "tasks": {"AUTOCOMPLETE_GENERATION_PROMPT_TEMPLATE": "str", "ENABLE_VOICE_MODE_PROMPT": "bool"},
-                "tool_server": {"info": "dict?"},
+                "tasks": {"AUTOCOMPLETE_GENERATION_PROMPT_TEMPLATE": "str"},
             }
         },
     ),
@@ -713,10 +790,16 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("0.6.29", "0.6.29", "0.6.30"),
     ("0.6.33", "0.6.33", "0.6.34"),
     ("0.6.37", "0.6.37", "0.6.38"),
-    ("0.7.0", "0.7.0", "0.7.1"),
+    ("0.6.39", "0.6.39", "0.6.40"),
+    ("0.6.41", "0.6.41", "0.6.42"),
+    ("0.7.0", "0.7.0", "0.8.0"),
+    ("0.8.1", "0.8.1", "0.8.2"),
     ("0.8.4", "0.8.4", "0.8.5"),
+    ("0.8.7", "0.8.7", "0.8.8"),
     ("0.8.9", "0.8.9", "0.8.10"),
+    ("0.8.12", "0.8.12", "0.9.0"),
     ("0.9.2", "0.9.2", "0.9.3"),
+    ("0.9.5", "0.9.5", "0.9.6"),
     ("0.10.0", "0.10.0", "0.10.2"),
     ("0.10.2", "0.10.2", "0.11.0"),
     ("0.11.0", "0.11.0", "0.11.1"),
@@ -740,10 +823,17 @@ DUMPED: dict[str, str] = {
     "0.6.29": "0.6.29",
     "0.6.33": "0.6.33",
     "0.6.37": "0.6.37",
+    "0.6.39": "0.6.39",
+    "0.6.41": "0.6.41",
     "0.7.0": "0.7.0",
+    "0.7.2": "0.7.0",
+    "0.8.1": "0.8.1",
     "0.8.4": "0.8.4",
+    "0.8.7": "0.8.7",
     "0.8.9": "0.8.9",
+    "0.8.12": "0.8.12",
     "0.9.2": "0.9.2",
+    "0.9.5": "0.9.5",
     "0.10.0": "0.10.0",
     "0.10.1": "0.10.0",
     "0.10.2": "0.10.2",
@@ -779,10 +869,36 @@ SOURCES: dict[str, str] = {
     "0.6.37": "overlay: open-webui==0.6.37 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
     "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.39": "overlay: open-webui==0.6.39 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.41": "overlay: open-webui==0.6.41 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.9.2 "
+    "mcp==1.22.0 pycrdt==0.12.25 starsessions==2.2.1 socksio==1.0.0 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.7.0": "overlay: open-webui==0.7.0 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.18.3 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.24",
+    "0.7.2": "overlay: open-webui==0.7.2 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.18.3 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.24 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 python-iso639==2026.7.23 python-magic==0.4.27 python-oxmsg==0.0.2 "
+    "RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.1": "overlay: open-webui==0.8.1 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
     "0.8.4": "overlay: open-webui==0.8.4 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.7": "overlay: open-webui==0.8.7 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
     "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
@@ -792,7 +908,13 @@ SOURCES: dict[str, str] = {
     "0.8.9": "overlay: open-webui==0.8.9 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.31",
+    "0.8.12": "overlay: open-webui==0.8.12 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
     "0.9.2": "overlay: open-webui==0.9.2 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
+    "0.9.5": "overlay: open-webui==0.9.5 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
     "ecdsa==0.19.2",
     "0.10.0": "overlay: open-webui==0.10.0 --no-deps over an installed release's virtualenv (dumped before the "
@@ -834,29 +956,21 @@ UNCOVERED: tuple[str, ...] = (
     "0.6.35",
     "0.6.36",
     "0.6.38",
-    "0.6.39",
     "0.6.40",
-    "0.6.41",
     "0.6.42",
     "0.6.43",
-    "0.7.1",
-    "0.7.2",
     "0.8.0",
-    "0.8.1",
     "0.8.2",
     "0.8.3",
     "0.8.5",
     "0.8.6",
-    "0.8.7",
     "0.8.8",
     "0.8.10",
     "0.8.11",
-    "0.8.12",
     "0.9.0",
     "0.9.1",
     "0.9.3",
     "0.9.4",
-    "0.9.5",
     "0.9.6",
     "0.11.2",
 )

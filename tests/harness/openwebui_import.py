@@ -6,7 +6,7 @@ the Python of the installed release (BASE) whose dependencies are used::
     python openwebui_import.py dump SOCKET SITE EXTRA DATA_DIR OUT.json LOG
 
 asks the import server of BASE listening on SOCKET (started on first use,
-ending after ten idle minutes) to build the OpenAPI document of the release
+ending after 30 idle minutes) to build the OpenAPI document of the release
 unpacked in SITE: a forked child puts SITE and EXTRA in front of BASE's
 packages, imports ``open_webui.main`` and writes ``app.openapi()`` to OUT.json,
 its output to LOG. The exit status is the child's (1 on an import error, 124
@@ -38,7 +38,7 @@ import time
 import traceback
 from pathlib import Path
 
-IDLE_SECONDS = 600
+IDLE_SECONDS = 1800
 CHILD_SECONDS = 900
 # The environment of every import: offline, no telemetry, the OpenAPI document enabled.
 ENVIRONMENT = {
