@@ -274,7 +274,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.6.18",
+        "0.6.15",
         {
             "bodies": {
                 "audio": {"stt": {"SUPPORTED_CONTENT_TYPES": "list"}},
@@ -337,18 +337,26 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.6.33",
+        "0.6.31",
         {
             "bodies": {
-                "audio": {"tts": {"OPENAI_PARAMS": "dict?"}},
-                "permissions": {"sharing": {"public_notes": "bool"}},
-                "retrieval": {"DOCLING_PARAMS": "dict?", "web": {"OLLAMA_CLOUD_WEB_SEARCH_API_KEY": "str?"}},
+                "retrieval": {"web": {"OLLAMA_CLOUD_WEB_SEARCH_API_KEY": "str?"}},
                 "tool_server": {"type": "str?"},
             }
         },
     ),
     (
-        "0.6.37",
+        "0.6.33",
+        {
+            "bodies": {
+                "audio": {"tts": {"OPENAI_PARAMS": "dict?"}},
+                "permissions": {"sharing": {"public_notes": "bool"}},
+                "retrieval": {"DOCLING_PARAMS": "dict?"},
+            }
+        },
+    ),
+    (
+        "0.6.35",
         {
             "bodies": {
                 "audio": {
@@ -358,24 +366,14 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                         "MISTRAL_USE_CHAT_COMPLETIONS": "bool",
                     }
                 },
-                "auth": {
-                    "API_KEYS_ALLOWED_ENDPOINTS": "str",
-                    "API_KEY_ALLOWED_ENDPOINTS": None,
-                    "DEFAULT_GROUP_ID": "str",
-                    "ENABLE_API_KEY": None,
-                    "ENABLE_API_KEYS": "bool",
-                    "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS": "bool",
-                    "ENABLE_API_KEY_ENDPOINT_RESTRICTIONS": None,
-                },
                 "images": {
-                    "AUTOMATIC1111_API_AUTH": "dict|str?",
+                    "AUTOMATIC1111_API_AUTH": "str",
                     "AUTOMATIC1111_BASE_URL": "str",
                     "AUTOMATIC1111_PARAMS": "dict|str?",
                     "COMFYUI_API_KEY": "str",
                     "COMFYUI_BASE_URL": "str",
                     "COMFYUI_WORKFLOW": "str",
                     "COMFYUI_WORKFLOW_NODES": "list",
-                    "ENABLE_IMAGE_EDIT": "bool",
                     "ENABLE_IMAGE_GENERATION": "bool",
                     "ENABLE_IMAGE_PROMPT_GENERATION": "bool",
                     "IMAGES_EDIT_COMFYUI_API_KEY": "str",
@@ -392,7 +390,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "IMAGES_GEMINI_ENDPOINT_METHOD": "str",
                     "IMAGES_OPENAI_API_BASE_URL": "str",
                     "IMAGES_OPENAI_API_KEY": "str",
-                    "IMAGES_OPENAI_API_PARAMS": "dict|str?",
                     "IMAGES_OPENAI_API_VERSION": "str",
                     "IMAGE_EDIT_ENGINE": "str",
                     "IMAGE_EDIT_MODEL": "str",
@@ -408,6 +405,34 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "gemini": None,
                     "openai": None,
                     "prompt_generation": None,
+                },
+                "retrieval": {
+                    "MINERU_API_KEY": "str?",
+                    "MINERU_API_MODE": "str?",
+                    "MINERU_API_URL": "str?",
+                    "MINERU_PARAMS": "dict?",
+                    "MISTRAL_OCR_API_BASE_URL": "str?",
+                },
+            }
+        },
+    ),
+    (
+        "0.6.37",
+        {
+            "bodies": {
+                "auth": {
+                    "API_KEYS_ALLOWED_ENDPOINTS": "str",
+                    "API_KEY_ALLOWED_ENDPOINTS": None,
+                    "DEFAULT_GROUP_ID": "str",
+                    "ENABLE_API_KEY": None,
+                    "ENABLE_API_KEYS": "bool",
+                    "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS": "bool",
+                    "ENABLE_API_KEY_ENDPOINT_RESTRICTIONS": None,
+                },
+                "images": {
+                    "AUTOMATIC1111_API_AUTH": "dict|str?",
+                    "ENABLE_IMAGE_EDIT": "bool",
+                    "IMAGES_OPENAI_API_PARAMS": "dict|str?",
                 },
                 "models": {"DEFAULT_PINNED_MODELS": "str?"},
                 "permissions": {
@@ -430,11 +455,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                 },
                 "retrieval": {
                     "ENABLE_RAG_HYBRID_SEARCH_ENRICHED_TEXTS": "bool?",
-                    "MINERU_API_KEY": "str?",
-                    "MINERU_API_MODE": "str?",
-                    "MINERU_API_URL": "str?",
-                    "MINERU_PARAMS": "dict?",
-                    "MISTRAL_OCR_API_BASE_URL": "str?",
                     "web": {"PERPLEXITY_SEARCH_API_URL": "str?"},
                 },
                 "tasks": {"VOICE_MODE_PROMPT_TEMPLATE": "str?"},
@@ -590,28 +610,33 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.9.5",
+        "0.9.4",
         {
             "bodies": {
                 "audio": {"stt": {"ALLOWED_EXTENSIONS": "list"}},
+                "permissions": {"sharing": {"public_chats": "bool"}},
+                "retrieval": {"web": {"BRAVE_SEARCH_CONTEXT_TOKENS": "int?"}},
+                "tasks": {"ENABLE_VOICE_MODE_PROMPT": "bool"},
+                "tool_server": {"info": "dict?"},
+            }
+        },
+    ),
+    (
+        "0.9.5",
+        {
+            "bodies": {
                 "auth": {
                     "AUTOMATION_MAX_COUNT": "str|int?",
                     "AUTOMATION_MIN_INTERVAL": "str|int?",
                     "FOLDER_MAX_FILE_COUNT": "str|int?",
                 },
-                "permissions": {
-                    "features": {"calendar": "bool"},
-                    "sharing": {"public_calendars": "bool", "public_chats": "bool"},
-                },
+                "permissions": {"features": {"calendar": "bool"}, "sharing": {"public_calendars": "bool"}},
                 "retrieval": {
                     "FILE_IMAGE_COMPRESSION_HEIGHT": "str|int?",
                     "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
                     "FILE_MAX_COUNT": "str|int?",
                     "FILE_MAX_SIZE": "str|int?",
-                    "web": {"BRAVE_SEARCH_CONTEXT_TOKENS": "int?"},
                 },
-                "tasks": {"ENABLE_VOICE_MODE_PROMPT": "bool"},
-                "tool_server": {"info": "dict?"},
             }
         },
     ),
@@ -783,12 +808,14 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
 
 FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("0.6.12", "0.6.12", "0.6.14"),
-    ("0.6.18", "0.6.18", "0.6.19"),
+    ("0.6.15", "0.6.15", "0.6.19"),
     ("0.6.20", "0.6.20", "0.6.23"),
     ("0.6.24", "0.6.24", "0.6.25"),
     ("0.6.26", "0.6.26", "0.6.27"),
     ("0.6.29", "0.6.29", "0.6.30"),
+    ("0.6.31", "0.6.31", "0.6.32"),
     ("0.6.33", "0.6.33", "0.6.34"),
+    ("0.6.35", "0.6.35", "0.6.37"),
     ("0.6.37", "0.6.37", "0.6.38"),
     ("0.6.39", "0.6.39", "0.6.40"),
     ("0.6.41", "0.6.41", "0.6.42"),
@@ -799,6 +826,7 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("0.8.9", "0.8.9", "0.8.10"),
     ("0.8.12", "0.8.12", "0.9.0"),
     ("0.9.2", "0.9.2", "0.9.3"),
+    ("0.9.4", "0.9.4", "0.9.5"),
     ("0.9.5", "0.9.5", "0.9.6"),
     ("0.10.0", "0.10.0", "0.10.2"),
     ("0.10.2", "0.10.2", "0.11.0"),
@@ -815,13 +843,17 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
 DUMPED: dict[str, str] = {
     "0.6.12": "0.6.12",
     "0.6.13": "0.6.12",
-    "0.6.18": "0.6.18",
+    "0.6.15": "0.6.15",
+    "0.6.18": "0.6.15",
     "0.6.20": "0.6.20",
     "0.6.22": "0.6.20",
     "0.6.24": "0.6.24",
     "0.6.26": "0.6.26",
     "0.6.29": "0.6.29",
+    "0.6.31": "0.6.31",
     "0.6.33": "0.6.33",
+    "0.6.35": "0.6.35",
+    "0.6.36": "0.6.35",
     "0.6.37": "0.6.37",
     "0.6.39": "0.6.39",
     "0.6.41": "0.6.41",
@@ -833,6 +865,7 @@ DUMPED: dict[str, str] = {
     "0.8.9": "0.8.9",
     "0.8.12": "0.8.12",
     "0.9.2": "0.9.2",
+    "0.9.4": "0.9.4",
     "0.9.5": "0.9.5",
     "0.10.0": "0.10.0",
     "0.10.1": "0.10.0",
@@ -851,6 +884,7 @@ DUMPED: dict[str, str] = {
 SOURCES: dict[str, str] = {
     "0.6.12": "served by a full install of open-webui==0.6.12",
     "0.6.13": "overlay: open-webui==0.6.13 --no-deps over open-webui==0.6.12's virtualenv; added: nothing",
+    "0.6.15": "overlay: open-webui==0.6.15 --no-deps over open-webui==0.6.12's virtualenv; added: nothing",
     "0.6.18": "overlay: open-webui==0.6.18 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "pycrdt==0.12.25",
     "0.6.20": "overlay: open-webui==0.6.20 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
@@ -863,7 +897,17 @@ SOURCES: dict[str, str] = {
     "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
     "0.6.29": "overlay: open-webui==0.6.29 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.31": "overlay: open-webui==0.6.31 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 oracledb==26.1.0 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.6.33": "overlay: open-webui==0.6.33 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.35": "overlay: open-webui==0.6.35 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0 "
+    "firecrawl-py==4.5.0",
+    "0.6.36": "overlay: open-webui==0.6.36 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
     "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.6.37": "overlay: open-webui==0.6.37 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
@@ -914,6 +958,9 @@ SOURCES: dict[str, str] = {
     "0.9.2": "overlay: open-webui==0.9.2 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
     "ecdsa==0.19.2",
+    "0.9.4": "overlay: open-webui==0.9.4 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
     "0.9.5": "overlay: open-webui==0.9.5 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
     "ecdsa==0.19.2",
@@ -942,19 +989,14 @@ SOURCES: dict[str, str] = {
 
 UNCOVERED: tuple[str, ...] = (
     "0.6.14",
-    "0.6.15",
-    "0.6.16",
     "0.6.19",
     "0.6.23",
     "0.6.25",
     "0.6.27",
     "0.6.28",
     "0.6.30",
-    "0.6.31",
     "0.6.32",
     "0.6.34",
-    "0.6.35",
-    "0.6.36",
     "0.6.38",
     "0.6.40",
     "0.6.42",
@@ -970,7 +1012,6 @@ UNCOVERED: tuple[str, ...] = (
     "0.9.0",
     "0.9.1",
     "0.9.3",
-    "0.9.4",
     "0.9.6",
     "0.11.2",
 )

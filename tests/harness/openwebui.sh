@@ -159,8 +159,10 @@ dump_openapi() {
 # lacks by name, and the distributions those pull in that BASE lacks by name
 # (pip resolves them against BASE with --dry-run), are added to the scratch
 # directory; then each module an import still reports missing is added with
-# what it pulls in (at most 8 rounds; a distribution that does not provide
-# the missing module ends the try). Without BASE the installed releases are
+# what it pulls in, and where a name is missing from BASE's version of a
+# package, the release's own requirement of that distribution (at most 8
+# rounds; a distribution that does not provide the missing module ends the
+# try). Without BASE the installed releases are
 # tried, the default for the version's minor first. A release that does not
 # import over any of them is reported, not guessed; the import's output is
 # kept in OUT_DIR/dump-BASE.log.
@@ -271,7 +273,7 @@ PY
 }
 
 overlay_dump() {
-  local version="$1" base="$2" tmp="$3" out="$4" py pip site extra round module dist rc
+  local version="$1" base="$2" tmp="$3" out="$4" py pip site extra round module dist rc older spec
   py="$(venv_dir "$base")/bin/python"
   pip="$(venv_dir "$base")/bin/pip"
   site="$tmp/site"
@@ -329,6 +331,30 @@ PY
       return 1
     fi
     module="$(grep -oE "No module named '[^']+'" "$tmp/log" | tail -n 1 | cut -d"'" -f2 | cut -d. -f1 || true)"
+    # A name BASE's version of a package lacks: the release's own requirement
+    # of the distribution that provides the module, when it pins one, is added
+    # (in front of BASE's version), once per distribution.
+    older="$(grep -oE "cannot import name '[^']+' from '[^']+' \(${py%/bin/python}/" "$tmp/log" | tail -n 1 | cut -d"'" -f4 | cut -d. -f1 || true)"
+    if [ -z "$module" ] && [ -n "$older" ]; then
+      spec="$("$py" - "$site" "$older" <<'PY'
+import glob, re, sys
+import importlib.metadata as md
+dists = md.packages_distributions().get(sys.argv[2], [])
+meta = glob.glob(sys.argv[1] + "/open_webui-*.dist-info/METADATA")[0]
+for line in open(meta, encoding="utf-8"):
+    if line.startswith("Requires-Dist:"):
+        req = line.split(":", 1)[1].split(";")[0].strip()
+        name = re.split(r"[ <>=!~\[(]", req, maxsplit=1)[0]
+        if any(name.lower().replace("_", "-") == d.lower().replace("_", "-") for d in dists):
+            print(req)
+            break
+PY
+)"
+      if [ -n "$spec" ] && [[ " ${added[*]} " != *" $spec "* ]] && wheel_install "$pip" "$extra" "$spec"; then
+        added+=("$spec")
+        continue
+      fi
+    fi
     if [ -z "$module" ]; then
       grep -E 'Error|error' "$tmp/log" | tail -n 1 >"$tmp/why" || true
       [ -s "$tmp/why" ] || { echo "exit status $rc: $(tail -n 1 "$tmp/log")" >"$tmp/why"; }

@@ -176,7 +176,7 @@ def dump(sock_path: str, site: str, extra: str, data: str, out: str, log: str) -
                         stderr=server_log,
                         start_new_session=True,
                     )
-                for _ in range(600):
+                for _attempt in range(600):
                     time.sleep(0.1)
                     client = _connect(sock_path)
                     if client is not None:
