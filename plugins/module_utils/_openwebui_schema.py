@@ -274,7 +274,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.6.18",
+        "0.6.15",
         {
             "bodies": {
                 "audio": {"stt": {"SUPPORTED_CONTENT_TYPES": "list"}},
@@ -337,7 +337,26 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.7.0",
+        "0.6.31",
+        {
+            "bodies": {
+                "retrieval": {"web": {"OLLAMA_CLOUD_WEB_SEARCH_API_KEY": "str?"}},
+                "tool_server": {"type": "str?"},
+            }
+        },
+    ),
+    (
+        "0.6.33",
+        {
+            "bodies": {
+                "audio": {"tts": {"OPENAI_PARAMS": "dict?"}},
+                "permissions": {"sharing": {"public_notes": "bool"}},
+                "retrieval": {"DOCLING_PARAMS": "dict?"},
+            }
+        },
+    ),
+    (
+        "0.6.35",
         {
             "bodies": {
                 "audio": {
@@ -345,32 +364,16 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                         "MISTRAL_API_BASE_URL": "str",
                         "MISTRAL_API_KEY": "str",
                         "MISTRAL_USE_CHAT_COMPLETIONS": "bool",
-                    },
-                    "tts": {"OPENAI_PARAMS": "dict?"},
-                },
-                "auth": {
-                    "ADMIN_EMAIL": "str?",
-                    "API_KEYS_ALLOWED_ENDPOINTS": "str",
-                    "API_KEY_ALLOWED_ENDPOINTS": None,
-                    "DEFAULT_GROUP_ID": "str",
-                    "ENABLE_API_KEY": None,
-                    "ENABLE_API_KEYS": "bool",
-                    "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS": "bool",
-                    "ENABLE_API_KEY_ENDPOINT_RESTRICTIONS": None,
-                    "ENABLE_FOLDERS": "bool",
-                    "ENABLE_MEMORIES": "bool",
-                    "ENABLE_USER_STATUS": "bool",
-                    "FOLDER_MAX_FILE_COUNT": "int|str?",
+                    }
                 },
                 "images": {
-                    "AUTOMATIC1111_API_AUTH": "dict|str?",
+                    "AUTOMATIC1111_API_AUTH": "str",
                     "AUTOMATIC1111_BASE_URL": "str",
                     "AUTOMATIC1111_PARAMS": "dict|str?",
                     "COMFYUI_API_KEY": "str",
                     "COMFYUI_BASE_URL": "str",
                     "COMFYUI_WORKFLOW": "str",
                     "COMFYUI_WORKFLOW_NODES": "list",
-                    "ENABLE_IMAGE_EDIT": "bool",
                     "ENABLE_IMAGE_GENERATION": "bool",
                     "ENABLE_IMAGE_PROMPT_GENERATION": "bool",
                     "IMAGES_EDIT_COMFYUI_API_KEY": "str",
@@ -387,7 +390,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "IMAGES_GEMINI_ENDPOINT_METHOD": "str",
                     "IMAGES_OPENAI_API_BASE_URL": "str",
                     "IMAGES_OPENAI_API_KEY": "str",
-                    "IMAGES_OPENAI_API_PARAMS": "dict|str?",
                     "IMAGES_OPENAI_API_VERSION": "str",
                     "IMAGE_EDIT_ENGINE": "str",
                     "IMAGE_EDIT_MODEL": "str",
@@ -404,16 +406,42 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "openai": None,
                     "prompt_generation": None,
                 },
+                "retrieval": {
+                    "MINERU_API_KEY": "str?",
+                    "MINERU_API_MODE": "str?",
+                    "MINERU_API_URL": "str?",
+                    "MINERU_PARAMS": "dict?",
+                    "MISTRAL_OCR_API_BASE_URL": "str?",
+                },
+            }
+        },
+    ),
+    (
+        "0.6.37",
+        {
+            "bodies": {
+                "auth": {
+                    "API_KEYS_ALLOWED_ENDPOINTS": "str",
+                    "API_KEY_ALLOWED_ENDPOINTS": None,
+                    "DEFAULT_GROUP_ID": "str",
+                    "ENABLE_API_KEY": None,
+                    "ENABLE_API_KEYS": "bool",
+                    "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS": "bool",
+                    "ENABLE_API_KEY_ENDPOINT_RESTRICTIONS": None,
+                },
+                "images": {
+                    "AUTOMATIC1111_API_AUTH": "dict|str?",
+                    "ENABLE_IMAGE_EDIT": "bool",
+                    "IMAGES_OPENAI_API_PARAMS": "dict|str?",
+                },
                 "models": {"DEFAULT_PINNED_MODELS": "str?"},
                 "permissions": {
-                    "features": {"api_keys": "bool", "channels": "bool", "folders": "bool", "memories": "bool"},
-                    "settings": {"interface": "bool"},
+                    "features": {"api_keys": "bool"},
                     "sharing": {
                         "knowledge": "bool",
                         "models": "bool",
                         "notes": "bool",
                         "prompts": "bool",
-                        "public_notes": "bool",
                         "tools": "bool",
                     },
                     "workspace": {
@@ -426,42 +454,104 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     },
                 },
                 "retrieval": {
-                    "CHUNK_MIN_SIZE_TARGET": "int?",
+                    "ENABLE_RAG_HYBRID_SEARCH_ENRICHED_TEXTS": "bool?",
+                    "web": {"PERPLEXITY_SEARCH_API_URL": "str?"},
+                },
+                "tasks": {"VOICE_MODE_PROMPT_TEMPLATE": "str?"},
+                "tool_server": {"headers": "dict|str?"},
+            }
+        },
+    ),
+    (
+        "0.6.39",
+        {
+            "bodies": {
+                "retrieval": {
                     "DOCLING_API_KEY": "str?",
                     "DOCLING_DO_OCR": None,
                     "DOCLING_DO_PICTURE_DESCRIPTION": None,
                     "DOCLING_FORCE_OCR": None,
                     "DOCLING_OCR_ENGINE": None,
                     "DOCLING_OCR_LANG": None,
-                    "DOCLING_PARAMS": "dict?",
                     "DOCLING_PDF_BACKEND": None,
                     "DOCLING_PICTURE_DESCRIPTION_API": None,
                     "DOCLING_PICTURE_DESCRIPTION_LOCAL": None,
                     "DOCLING_PICTURE_DESCRIPTION_MODE": None,
                     "DOCLING_PIPELINE": None,
                     "DOCLING_TABLE_MODE": None,
-                    "DOCUMENT_INTELLIGENCE_MODEL": "str?",
+                }
+            }
+        },
+    ),
+    (
+        "0.6.41",
+        {
+            "bodies": {
+                "auth": {"ENABLE_FOLDERS": "bool"},
+                "permissions": {"features": {"channels": "bool", "folders": "bool"}},
+                "retrieval": {"DOCUMENT_INTELLIGENCE_MODEL": "str?"},
+            }
+        },
+    ),
+    (
+        "0.7.0",
+        {
+            "bodies": {
+                "auth": {
+                    "ADMIN_EMAIL": "str?",
+                    "ENABLE_MEMORIES": "bool",
+                    "ENABLE_USER_STATUS": "bool",
+                    "FOLDER_MAX_FILE_COUNT": "int|str?",
+                },
+                "permissions": {"features": {"memories": "bool"}, "settings": {"interface": "bool"}},
+                "retrieval": {
+                    "CHUNK_MIN_SIZE_TARGET": "int?",
                     "ENABLE_MARKDOWN_HEADER_TEXT_SPLITTER": "bool?",
-                    "ENABLE_RAG_HYBRID_SEARCH_ENRICHED_TEXTS": "bool?",
-                    "MINERU_API_KEY": "str?",
-                    "MINERU_API_MODE": "str?",
                     "MINERU_API_TIMEOUT": "str?",
-                    "MINERU_API_URL": "str?",
-                    "MINERU_PARAMS": "dict?",
-                    "MISTRAL_OCR_API_BASE_URL": "str?",
                     "RAG_EXTERNAL_RERANKER_TIMEOUT": "str?",
                     "web": {
                         "DDGS_BACKEND": "str?",
                         "FIRECRAWL_TIMEOUT": "str?",
                         "JINA_API_BASE_URL": "str?",
-                        "OLLAMA_CLOUD_WEB_SEARCH_API_KEY": "str?",
-                        "PERPLEXITY_SEARCH_API_URL": "str?",
                         "SEARXNG_LANGUAGE": "str?",
                         "WEB_LOADER_TIMEOUT": "str?",
                     },
                 },
-                "tasks": {"VOICE_MODE_PROMPT_TEMPLATE": "str?"},
-                "tool_server": {"headers": "dict|str?", "type": "str?"},
+            }
+        },
+    ),
+    (
+        "0.8.1",
+        {
+            "bodies": {
+                "permissions": {"workspace": {"skills": "bool"}},
+                "retrieval": {
+                    "PDF_LOADER_MODE": "str?",
+                    "web": {
+                        "YANDEX_WEB_SEARCH_API_KEY": "str?",
+                        "YANDEX_WEB_SEARCH_CONFIG": "str?",
+                        "YANDEX_WEB_SEARCH_URL": "str?",
+                    },
+                },
+            }
+        },
+    ),
+    (
+        "0.8.4",
+        {
+            "bodies": {
+                "models": {"DEFAULT_MODEL_METADATA": "dict?", "DEFAULT_MODEL_PARAMS": "dict?"},
+                "permissions": {"chat": {"web_upload": "bool"}, "sharing": {"public_skills": "bool", "skills": "bool"}},
+                "retrieval": {"web": {"YOUCOM_API_KEY": "str?"}},
+            }
+        },
+    ),
+    (
+        "0.8.7",
+        {
+            "bodies": {
+                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
+                "permissions": {"access_grants": {"allow_users": "bool"}},
             }
         },
     ),
@@ -469,25 +559,83 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         "0.8.9",
         {
             "bodies": {
-                "models": {"DEFAULT_MODEL_METADATA": "dict?", "DEFAULT_MODEL_PARAMS": "dict?"},
-                "permissions": {
-                    "access_grants": {"allow_users": "bool"},
-                    "chat": {"web_upload": "bool"},
-                    "sharing": {"public_skills": "bool", "skills": "bool"},
-                    "workspace": {"skills": "bool"},
-                },
+                "auth": {"FOLDER_MAX_FILE_COUNT": "int|str?"},
                 "retrieval": {
                     "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
                     "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
                     "FILE_MAX_COUNT": "int|str?",
                     "FILE_MAX_SIZE": "int|str?",
-                    "PDF_LOADER_MODE": "str?",
-                    "web": {
-                        "YANDEX_WEB_SEARCH_API_KEY": "str?",
-                        "YANDEX_WEB_SEARCH_CONFIG": "str?",
-                        "YANDEX_WEB_SEARCH_URL": "str?",
-                        "YOUCOM_API_KEY": "str?",
-                    },
+                },
+            }
+        },
+    ),
+    (
+        "0.8.12",
+        {
+            "bodies": {
+                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
+                "retrieval": {
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "str|int?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
+                    "FILE_MAX_COUNT": "str|int?",
+                    "FILE_MAX_SIZE": "str|int?",
+                    "web": {"WEB_FETCH_MAX_CONTENT_LENGTH": "int?"},
+                },
+            }
+        },
+    ),
+    (
+        "0.9.2",
+        {
+            "bodies": {
+                "audio": {"tts": {"MISTRAL_API_BASE_URL": "str", "MISTRAL_API_KEY": "str"}},
+                "auth": {
+                    "AUTOMATION_MAX_COUNT": "int|str?",
+                    "AUTOMATION_MIN_INTERVAL": "int|str?",
+                    "ENABLE_AUTOMATIONS": "bool",
+                    "ENABLE_CALENDAR": "bool",
+                    "FOLDER_MAX_FILE_COUNT": "int|str?",
+                },
+                "permissions": {"features": {"automations": "bool"}},
+                "retrieval": {
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
+                    "FILE_MAX_COUNT": "int|str?",
+                    "FILE_MAX_SIZE": "int|str?",
+                    "PADDLEOCR_VL_BASE_URL": "str?",
+                    "PADDLEOCR_VL_TOKEN": "str?",
+                    "RAG_RERANKING_BATCH_SIZE": "int?",
+                },
+            }
+        },
+    ),
+    (
+        "0.9.4",
+        {
+            "bodies": {
+                "audio": {"stt": {"ALLOWED_EXTENSIONS": "list"}},
+                "permissions": {"sharing": {"public_chats": "bool"}},
+                "retrieval": {"web": {"BRAVE_SEARCH_CONTEXT_TOKENS": "int?"}},
+                "tasks": {"ENABLE_VOICE_MODE_PROMPT": "bool"},
+                "tool_server": {"info": "dict?"},
+            }
+        },
+    ),
+    (
+        "0.9.5",
+        {
+            "bodies": {
+                "auth": {
+                    "AUTOMATION_MAX_COUNT": "str|int?",
+                    "AUTOMATION_MIN_INTERVAL": "str|int?",
+                    "FOLDER_MAX_FILE_COUNT": "str|int?",
+                },
+                "permissions": {"features": {"calendar": "bool"}, "sharing": {"public_calendars": "bool"}},
+                "retrieval": {
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "str|int?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
+                    "FILE_MAX_COUNT": "str|int?",
+                    "FILE_MAX_SIZE": "str|int?",
                 },
             }
         },
@@ -496,35 +644,29 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         "0.10.0",
         {
             "bodies": {
-                "audio": {
-                    "stt": {"ALLOWED_EXTENSIONS": "list"},
-                    "tts": {"MISTRAL_API_BASE_URL": "str", "MISTRAL_API_KEY": "str"},
-                },
                 "auth": {
                     "AUTOMATION_MAX_COUNT": "int|str?",
                     "AUTOMATION_MIN_INTERVAL": "int|str?",
-                    "ENABLE_AUTOMATIONS": "bool",
-                    "ENABLE_CALENDAR": "bool",
+                    "FOLDER_MAX_FILE_COUNT": "int|str?",
                 },
                 "models": {"MODEL_ORDER_LIST": "list"},
                 "permissions": {
                     "chat": {"import": "bool"},
-                    "features": {"automations": "bool", "calendar": "bool", "webhooks": "bool"},
-                    "sharing": {"public_calendars": "bool", "public_chats": "bool"},
+                    "features": {"webhooks": "bool"},
                     "workspace": {"skills_export": "bool", "skills_import": "bool"},
                 },
                 "retrieval": {
                     "ALLOWED_FILE_EXTENSIONS": "list",
                     "EXTERNAL_DOCUMENT_LOADER_HEADERS": "dict?",
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
+                    "FILE_MAX_COUNT": "int|str?",
+                    "FILE_MAX_SIZE": "int|str?",
                     "MINERU_API_TIMEOUT": "int?",
                     "MINERU_FILE_EXTENSIONS": "list?",
                     "MISTRAL_OCR_USE_BASE64": "bool?",
-                    "PADDLEOCR_VL_BASE_URL": "str?",
-                    "PADDLEOCR_VL_TOKEN": "str?",
-                    "RAG_RERANKING_BATCH_SIZE": "int?",
                     "RAG_TOKENIZER_MODEL": "str?",
                     "web": {
-                        "BRAVE_SEARCH_CONTEXT_TOKENS": "int?",
                         "ENABLE_WEB_SEARCH_CONFIRMATION": "bool?",
                         "LINKUP_API_KEY": "str?",
                         "LINKUP_SEARCH_PARAMS": "dict?",
@@ -533,14 +675,12 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                         "MICROSOFT_WEB_IQ_LANGUAGE": "str?",
                         "SERPHOUSE_API_KEY": "str?",
                         "SERPHOUSE_DOMAIN": "str?",
-                        "WEB_FETCH_MAX_CONTENT_LENGTH": "int?",
                         "WEB_SEARCH_CONFIRMATION_CONTENT": "str?",
                         "WEB_SEARCH_DOMAIN_FILTER_LIST": "list",
                         "YOUTUBE_LOADER_LANGUAGE": "list",
                     },
                 },
-                "tasks": {"AUTOCOMPLETE_GENERATION_PROMPT_TEMPLATE": "str", "ENABLE_VOICE_MODE_PROMPT": "bool"},
-                "tool_server": {"info": "dict?"},
+                "tasks": {"AUTOCOMPLETE_GENERATION_PROMPT_TEMPLATE": "str"},
             }
         },
     ),
@@ -578,22 +718,30 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
+        "0.11.3",
+        {
+            "bodies": {
+                "models": {"MODEL_ORDER_LIST": "list?"},
+                "retrieval": {
+                    "ALLOWED_FILE_EXTENSIONS": "list?",
+                    "web": {"WEB_SEARCH_DOMAIN_FILTER_LIST": "list?", "YOUTUBE_LOADER_LANGUAGE": "list?"},
+                },
+            }
+        },
+    ),
+    (
         "0.11.4",
         {
             "bodies": {
                 "auth": {"ENABLE_LOGIN_FORM": "bool", "I18N": "dict?"},
                 "banner": {"i18n": "dict?"},
-                "models": {"MODEL_ORDER_LIST": "list?"},
                 "retrieval": {
-                    "ALLOWED_FILE_EXTENSIONS": "list?",
                     "web": {
                         "EXA_MAX_CONTENT_LENGTH": "int?",
                         "STAAN_API_KEY": "str?",
                         "STAAN_MARKET": "str?",
                         "STAAN_MAX_SNIPPETS": "int?",
-                        "WEB_SEARCH_DOMAIN_FILTER_LIST": "list?",
-                        "YOUTUBE_LOADER_LANGUAGE": "list?",
-                    },
+                    }
                 },
                 "tool_server": {"forward_cookies": "bool"},
             }
@@ -660,17 +808,31 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
 
 FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("0.6.12", "0.6.12", "0.6.14"),
-    ("0.6.18", "0.6.18", "0.6.19"),
+    ("0.6.15", "0.6.15", "0.6.19"),
     ("0.6.20", "0.6.20", "0.6.23"),
     ("0.6.24", "0.6.24", "0.6.25"),
     ("0.6.26", "0.6.26", "0.6.27"),
     ("0.6.29", "0.6.29", "0.6.30"),
-    ("0.7.0", "0.7.0", "0.7.1"),
+    ("0.6.31", "0.6.31", "0.6.32"),
+    ("0.6.33", "0.6.33", "0.6.34"),
+    ("0.6.35", "0.6.35", "0.6.37"),
+    ("0.6.37", "0.6.37", "0.6.38"),
+    ("0.6.39", "0.6.39", "0.6.40"),
+    ("0.6.41", "0.6.41", "0.6.42"),
+    ("0.7.0", "0.7.0", "0.8.0"),
+    ("0.8.1", "0.8.1", "0.8.2"),
+    ("0.8.4", "0.8.4", "0.8.5"),
+    ("0.8.7", "0.8.7", "0.8.8"),
     ("0.8.9", "0.8.9", "0.8.10"),
+    ("0.8.12", "0.8.12", "0.9.0"),
+    ("0.9.2", "0.9.2", "0.9.3"),
+    ("0.9.4", "0.9.4", "0.9.5"),
+    ("0.9.5", "0.9.5", "0.9.6"),
     ("0.10.0", "0.10.0", "0.10.2"),
     ("0.10.2", "0.10.2", "0.11.0"),
     ("0.11.0", "0.11.0", "0.11.1"),
     ("0.11.1", "0.11.1", "0.11.2"),
+    ("0.11.3", "0.11.3", "0.11.4"),
     ("0.11.4", "0.11.4", "0.12.0"),
     ("0.12.0", "0.12.0", "0.12.1"),
     ("0.12.1", "0.12.1", "0.12.3"),
@@ -681,19 +843,36 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
 DUMPED: dict[str, str] = {
     "0.6.12": "0.6.12",
     "0.6.13": "0.6.12",
-    "0.6.18": "0.6.18",
+    "0.6.15": "0.6.15",
+    "0.6.18": "0.6.15",
     "0.6.20": "0.6.20",
     "0.6.22": "0.6.20",
     "0.6.24": "0.6.24",
     "0.6.26": "0.6.26",
     "0.6.29": "0.6.29",
+    "0.6.31": "0.6.31",
+    "0.6.33": "0.6.33",
+    "0.6.35": "0.6.35",
+    "0.6.36": "0.6.35",
+    "0.6.37": "0.6.37",
+    "0.6.39": "0.6.39",
+    "0.6.41": "0.6.41",
     "0.7.0": "0.7.0",
+    "0.7.2": "0.7.0",
+    "0.8.1": "0.8.1",
+    "0.8.4": "0.8.4",
+    "0.8.7": "0.8.7",
     "0.8.9": "0.8.9",
+    "0.8.12": "0.8.12",
+    "0.9.2": "0.9.2",
+    "0.9.4": "0.9.4",
+    "0.9.5": "0.9.5",
     "0.10.0": "0.10.0",
     "0.10.1": "0.10.0",
     "0.10.2": "0.10.2",
     "0.11.0": "0.11.0",
     "0.11.1": "0.11.1",
+    "0.11.3": "0.11.3",
     "0.11.4": "0.11.4",
     "0.12.0": "0.12.0",
     "0.12.1": "0.12.1",
@@ -705,6 +884,7 @@ DUMPED: dict[str, str] = {
 SOURCES: dict[str, str] = {
     "0.6.12": "served by a full install of open-webui==0.6.12",
     "0.6.13": "overlay: open-webui==0.6.13 --no-deps over open-webui==0.6.12's virtualenv; added: nothing",
+    "0.6.15": "overlay: open-webui==0.6.15 --no-deps over open-webui==0.6.12's virtualenv; added: nothing",
     "0.6.18": "overlay: open-webui==0.6.18 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "pycrdt==0.12.25",
     "0.6.20": "overlay: open-webui==0.6.20 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
@@ -717,12 +897,73 @@ SOURCES: dict[str, str] = {
     "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
     "0.6.29": "overlay: open-webui==0.6.29 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.31": "overlay: open-webui==0.6.31 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 oracledb==26.1.0 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.33": "overlay: open-webui==0.6.33 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.35": "overlay: open-webui==0.6.35 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0 "
+    "firecrawl-py==4.5.0",
+    "0.6.36": "overlay: open-webui==0.6.36 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.37": "overlay: open-webui==0.6.37 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.39": "overlay: open-webui==0.6.39 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.41": "overlay: open-webui==0.6.41 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.9.2 "
+    "mcp==1.22.0 pycrdt==0.12.25 starsessions==2.2.1 socksio==1.0.0 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.7.0": "overlay: open-webui==0.7.0 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.18.3 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.24",
+    "0.7.2": "overlay: open-webui==0.7.2 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.18.3 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.24 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 python-iso639==2026.7.23 python-magic==0.4.27 python-oxmsg==0.0.2 "
+    "RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.1": "overlay: open-webui==0.8.1 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.4": "overlay: open-webui==0.8.4 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.7": "overlay: open-webui==0.8.7 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
     "0.8.9": "overlay: open-webui==0.8.9 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.31",
+    "0.8.12": "overlay: open-webui==0.8.12 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
+    "0.9.2": "overlay: open-webui==0.9.2 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
+    "0.9.4": "overlay: open-webui==0.9.4 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
+    "0.9.5": "overlay: open-webui==0.9.5 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
     "0.10.0": "overlay: open-webui==0.10.0 --no-deps over an installed release's virtualenv (dumped before the "
     "harness recorded the base and what it added)",
     "0.10.1": "overlay: open-webui==0.10.1 --no-deps over open-webui==0.11.0's virtualenv; added: "
@@ -732,6 +973,7 @@ SOURCES: dict[str, str] = {
     "0.11.0": "served by a full install of open-webui==0.11.0",
     "0.11.1": "overlay: open-webui==0.11.1 --no-deps over an installed release's virtualenv (dumped before the "
     "harness recorded the base and what it added)",
+    "0.11.3": "overlay: open-webui==0.11.3 --no-deps over open-webui==0.11.0's virtualenv; added: python-docx==1.2.0",
     "0.11.4": "overlay: open-webui==0.11.4 --no-deps over an installed release's virtualenv (dumped before the "
     "harness recorded the base and what it added)",
     "0.12.0": "overlay: open-webui==0.12.0 --no-deps over an installed release's virtualenv (dumped before the "
@@ -747,48 +989,29 @@ SOURCES: dict[str, str] = {
 
 UNCOVERED: tuple[str, ...] = (
     "0.6.14",
-    "0.6.15",
-    "0.6.16",
     "0.6.19",
     "0.6.23",
     "0.6.25",
     "0.6.27",
     "0.6.28",
     "0.6.30",
-    "0.6.31",
     "0.6.32",
-    "0.6.33",
     "0.6.34",
-    "0.6.35",
-    "0.6.36",
-    "0.6.37",
     "0.6.38",
-    "0.6.39",
     "0.6.40",
-    "0.6.41",
     "0.6.42",
     "0.6.43",
-    "0.7.1",
-    "0.7.2",
     "0.8.0",
-    "0.8.1",
     "0.8.2",
     "0.8.3",
-    "0.8.4",
     "0.8.5",
     "0.8.6",
-    "0.8.7",
     "0.8.8",
     "0.8.10",
     "0.8.11",
-    "0.8.12",
     "0.9.0",
     "0.9.1",
-    "0.9.2",
     "0.9.3",
-    "0.9.4",
-    "0.9.5",
     "0.9.6",
     "0.11.2",
-    "0.11.3",
 )

@@ -153,11 +153,19 @@ dump_openapi() {
 # overlay): the release's wheel is unpacked without its dependencies into a
 # scratch directory that is put in front of the installed virtualenv of BASE,
 # a release with close dependencies, and the document is built by importing
-# the app (what /openapi.json serves with ENV=dev). Requirements BASE lacks
-# by name, and then each module an import reports missing, are added to the
-# scratch directory (no dependencies, at most 8 rounds). Without BASE the
-# installed releases are tried, the default for the version's minor first.
-# A release that does not import over any of them is reported, not guessed.
+# the app (what /openapi.json serves with ENV=dev) in a child of BASE's import
+# server, which keeps BASE's packages imported between dumps
+# (openwebui_import.py). The requirements BASE
+# lacks by name, and the distributions those pull in that BASE lacks by name
+# (pip resolves them against BASE with --dry-run), are added to the scratch
+# directory; then each module an import still reports missing is added with
+# what it pulls in, and where a name is missing from BASE's version of a
+# package, the release's own requirement of that distribution (at most 8
+# rounds; a distribution that does not provide the missing module ends the
+# try). Without BASE the installed releases are
+# tried, the default for the version's minor first. A release that does not
+# import over any of them is reported, not guessed; the import's output is
+# kept in OUT_DIR/dump-BASE.log.
 # OUT_DIR/openapi.source says how the document was made: "served" (a full
 # install, the server's /openapi.json) or "overlay BASE" plus what was added.
 dump_quick() {
@@ -189,23 +197,90 @@ dump_quick() {
     [ -x "$(venv_dir "$candidate")/bin/python" ] || continue
     if overlay_dump "$version" "$candidate" "$tmp" "$out"; then
       rm -rf "$tmp"
+      rm -f "$(dirname "$out")"/dump-*.log
       log "openwebui: dumped the OpenAPI document of $version (code over $candidate)"
       return 0
     fi
-    log "openwebui: $version does not import over $candidate: $(grep -E 'Error|error' "$tmp/log" | tail -n 1)"
+    cp "$tmp/log" "$(dirname "$out")/dump-$candidate.log" 2>/dev/null || true
+    log "openwebui: $version does not import over $candidate: $(cat "$tmp/why" 2>/dev/null)"
   done
   rm -rf "$tmp"
-  die "open-webui $version does not import over the dependencies of: ${bases[*]}"
+  die "open-webui $version does not import over the dependencies of: ${bases[*]} (see $(dirname "$out")/dump-*.log)"
+}
+
+# Wheels the overlay installs, fetched once into one wheelhouse shared by
+# every dump (a distribution published only as an sdist is built into a wheel
+# there): a retry, another base or another release needing the same pinned
+# distribution installs it from disk. File names carry distribution and
+# version, so the wheelhouse needs no index of its own.
+WHEELHOUSE="$AISTACK_CACHE/openwebui/wheels"
+
+# wheel_install PIP TARGET SPEC...: SPECs without dependencies into TARGET,
+# from the wheelhouse, downloading into it first what it lacks. Downloads
+# take the wheelhouse's lock exclusively, installs shared, so no install
+# reads a half-written file.
+wheel_install() {
+  local pip="$1" target="$2" lock_fd status=0
+  shift 2
+  mkdir -p "$WHEELHOUSE"
+  exec {lock_fd}>"$WHEELHOUSE/.lock"
+  flock -s "$lock_fd"
+  if ! "$pip" install -q --no-deps --no-index --find-links "$WHEELHOUSE" --upgrade --no-compile --target "$target" "$@" >/dev/null 2>&1; then
+    flock -u "$lock_fd"
+    flock -x "$lock_fd"
+    if ! "$pip" wheel -q --no-deps -w "$WHEELHOUSE" "$@" >&2 ||
+      ! "$pip" install -q --no-deps --no-index --find-links "$WHEELHOUSE" --upgrade --no-compile --target "$target" "$@" >&2; then
+      status=1
+    fi
+  fi
+  exec {lock_fd}>&-
+  return "$status"
+}
+
+# lacking PIP PY TMP SPEC...: name==version of every distribution that SPECs
+# need and BASE (the virtualenv of PY) lacks by name, SPECs included, as pip
+# resolves them against BASE. Distributions BASE has in another version are
+# left to BASE, as for the release's own requirements. When pip cannot
+# resolve them, the SPECs themselves. The answer is kept per BASE and SPECs
+# (many releases lack the same pinned requirements).
+lacking() {
+  local pip="$1" py="$2" tmp="$3" key memo
+  shift 3
+  key="$(printf '%s\n' "$pip" "$@" | sha256sum | cut -c1-16)"
+  memo="$AISTACK_CACHE/openwebui/resolved/$key"
+  if [ -s "$memo" ]; then
+    cat "$memo"
+    return 0
+  fi
+  mkdir -p "$(dirname "$memo")"
+  rm -f "$tmp/report.json"
+  if ! "$pip" install -q --dry-run --report "$tmp/report.json" "$@" >/dev/null 2>&1; then
+    printf '%s\n' "$@"
+    return 0
+  fi
+  "$py" - "$tmp/report.json" >"$memo.$$" <<'PY'
+import json, sys
+import importlib.metadata as md
+for item in json.load(open(sys.argv[1], encoding="utf-8"))["install"]:
+    name, version = item["metadata"]["name"], item["metadata"]["version"]
+    try:
+        md.distribution(name)
+    except md.PackageNotFoundError:
+        print(f"{name}=={version}")
+PY
+  mv "$memo.$$" "$memo"
+  cat "$memo"
 }
 
 overlay_dump() {
-  local version="$1" base="$2" tmp="$3" out="$4" py pip site extra round module
+  local version="$1" base="$2" tmp="$3" out="$4" py pip site extra round module dist rc older spec
   py="$(venv_dir "$base")/bin/python"
   pip="$(venv_dir "$base")/bin/pip"
   site="$tmp/site"
   extra="$tmp/extra-$base"
+  rm -f "$tmp/why" "$tmp/log"
   if [ ! -d "$site/open_webui" ]; then
-    "$pip" install -q --no-deps --target "$site" "open-webui==$version" >&2 || die "cannot download open-webui==$version"
+    wheel_install "$pip" "$site" "open-webui==$version" || die "cannot download open-webui==$version"
   fi
   rm -rf "$extra"
   mkdir -p "$extra"
@@ -228,39 +303,83 @@ for line in open(meta, encoding="utf-8"):
         print(req.split(";")[0].strip())
 PY
   )
-  local -a added=("${missing[@]}")
+  local -a added=()
   if [ "${#missing[@]}" -gt 0 ]; then
-    "$pip" install -q --no-deps --target "$extra" "${missing[@]}" >&2 || true
+    mapfile -t added < <(lacking "$pip" "$py" "$tmp" "${missing[@]}")
+    if ! wheel_install "$pip" "$extra" "${added[@]}"; then
+      echo "cannot install what BASE lacks: ${added[*]}" >"$tmp/why"
+      return 1
+    fi
   fi
   rm -rf "$tmp/data"
   mkdir -p "$tmp/data"
   for ((round = 0; round < 8; round++)); do
-    if (cd "$tmp/data" && PYTHONPATH="$site:$extra" FRONTEND_BUILD_DIR="$site/open_webui/frontend" DATA_DIR="$tmp/data" \
-      ENV=dev OFFLINE_MODE=true HF_HUB_OFFLINE=1 WEBUI_SECRET_KEY=dump RAG_EMBEDDING_ENGINE=ollama \
-      ENABLE_OPENAI_API=false ANONYMIZED_TELEMETRY=false \
-      timeout 900 "$py" -c '
-import json, os, sys
-from open_webui.main import app
-with open(sys.argv[1], "w") as f:
-    json.dump(app.openapi(), f)
-os._exit(0)
-' "$out.tmp" >"$tmp/log" 2>&1); then
+    rc=0
+    # BASE's import server (openwebui_import.py) forks a child that imports
+    # the release's code with BASE's packages already loaded.
+    "$py" "$(dirname "$0")/openwebui_import.py" dump "$AISTACK_CACHE/openwebui/import-$base.sock" \
+      "$site" "$extra" "$tmp/data" "$out.tmp" "$tmp/log" || rc=$?
+    if [ "$rc" -eq 0 ]; then
       mv "$out.tmp" "$out"
       echo "overlay: open-webui==$version --no-deps over open-webui==$base's virtualenv; added: ${added[*]:-nothing}" \
         >"$(dirname "$out")/openapi.source"
       return 0
     fi
     rm -f "$out.tmp"
+    if [ "$rc" -eq 124 ]; then
+      echo "the import did not finish within 900 s" >"$tmp/why"
+      return 1
+    fi
     module="$(grep -oE "No module named '[^']+'" "$tmp/log" | tail -n 1 | cut -d"'" -f2 | cut -d. -f1 || true)"
-    [ -n "$module" ] || return 1
+    # A name BASE's version of a package lacks: the release's own requirement
+    # of the distribution that provides the module, when it pins one, is added
+    # (in front of BASE's version), once per distribution.
+    older="$(grep -oE "cannot import name '[^']+' from '[^']+' \(${py%/bin/python}/" "$tmp/log" | tail -n 1 | cut -d"'" -f4 | cut -d. -f1 || true)"
+    if [ -z "$module" ] && [ -n "$older" ]; then
+      spec="$("$py" - "$site" "$older" <<'PY'
+import glob, re, sys
+import importlib.metadata as md
+dists = md.packages_distributions().get(sys.argv[2], [])
+meta = glob.glob(sys.argv[1] + "/open_webui-*.dist-info/METADATA")[0]
+for line in open(meta, encoding="utf-8"):
+    if line.startswith("Requires-Dist:"):
+        req = line.split(":", 1)[1].split(";")[0].strip()
+        name = re.split(r"[ <>=!~\[(]", req, maxsplit=1)[0]
+        if any(name.lower().replace("_", "-") == d.lower().replace("_", "-") for d in dists):
+            print(req)
+            break
+PY
+)"
+      if [ -n "$spec" ] && [[ " ${added[*]} " != *" $spec "* ]] && wheel_install "$pip" "$extra" "$spec"; then
+        added+=("$spec")
+        continue
+      fi
+    fi
+    if [ -z "$module" ]; then
+      grep -E 'Error|error' "$tmp/log" | tail -n 1 >"$tmp/why" || true
+      [ -s "$tmp/why" ] || { echo "exit status $rc: $(tail -n 1 "$tmp/log")" >"$tmp/why"; }
+      return 1
+    fi
+    # Distributions named unlike the module they provide.
     case "$module" in
-      jose) module=python-jose ;;
-      yaml) module=pyyaml ;;
-      *) module="${module//_/-}" ;;
+      jose) dist=python-jose ;;
+      yaml) dist=pyyaml ;;
+      rpds) dist=rpds-py ;;
+      *) dist="${module//_/-}" ;;
     esac
-    added+=("$module")
-    "$pip" install -q --no-deps --target "$extra" "$module" >&2 || return 1
+    local -a more=()
+    mapfile -t more < <(lacking "$pip" "$py" "$tmp" "$dist")
+    if ! wheel_install "$pip" "$extra" "${more[@]}"; then
+      echo "module $module is missing and distribution $dist does not install" >"$tmp/why"
+      return 1
+    fi
+    if ! compgen -G "$extra/$module" >/dev/null && ! compgen -G "$extra/$module.*" >/dev/null; then
+      echo "module $module is missing and distribution $dist does not provide it" >"$tmp/why"
+      return 1
+    fi
+    added+=("${more[@]}")
   done
+  echo "modules still missing after 8 rounds: $(grep -E 'Error|error' "$tmp/log" | tail -n 1)" >"$tmp/why"
   return 1
 }
 
