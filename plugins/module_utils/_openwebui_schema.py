@@ -274,17 +274,13 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.6.15",
+        "0.6.14",
         {
             "bodies": {
-                "audio": {"stt": {"SUPPORTED_CONTENT_TYPES": "list"}},
-                "permissions": {"chat": {"system_prompt": "bool"}},
                 "retrieval": {
                     "DOCLING_PICTURE_DESCRIPTION_API": "dict?",
                     "DOCLING_PICTURE_DESCRIPTION_LOCAL": "dict?",
                     "DOCLING_PICTURE_DESCRIPTION_MODE": "str?",
-                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int?",
-                    "FILE_IMAGE_COMPRESSION_WIDTH": "int?",
                     "web": {"PERPLEXITY_MODEL": "str?", "PERPLEXITY_SEARCH_CONTEXT_USAGE": "str?"},
                 },
                 "tasks": {"ENABLE_FOLLOW_UP_GENERATION": "bool", "FOLLOW_UP_GENERATION_PROMPT_TEMPLATE": "str"},
@@ -292,7 +288,17 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.6.20",
+        "0.6.15",
+        {
+            "bodies": {
+                "audio": {"stt": {"SUPPORTED_CONTENT_TYPES": "list"}},
+                "permissions": {"chat": {"system_prompt": "bool"}},
+                "retrieval": {"FILE_IMAGE_COMPRESSION_HEIGHT": "int?", "FILE_IMAGE_COMPRESSION_WIDTH": "int?"},
+            }
+        },
+    ),
+    (
+        "0.6.19",
         {
             "bodies": {
                 "permissions": {"chat": {"params": "bool", "valves": "bool"}},
@@ -305,7 +311,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
             }
         },
     ),
-    ("0.6.24", {"bodies": {"retrieval": {"web": {"WEB_LOADER_CONCURRENT_REQUESTS": "int?"}}}}),
+    ("0.6.23", {"bodies": {"retrieval": {"web": {"WEB_LOADER_CONCURRENT_REQUESTS": "int?"}}}}),
     (
         "0.6.26",
         {
@@ -322,7 +328,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.6.29",
+        "0.6.27",
         {
             "bodies": {
                 "images": {"openai": {"OPENAI_API_VERSION": "str"}},
@@ -345,13 +351,18 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
             }
         },
     ),
+    ("0.6.32", {"bodies": {"permissions": {"sharing": {"public_notes": "bool"}}}}),
+    ("0.6.33", {"bodies": {"audio": {"tts": {"OPENAI_PARAMS": "dict?"}}, "retrieval": {"DOCLING_PARAMS": "dict?"}}}),
     (
-        "0.6.33",
+        "0.6.34",
         {
             "bodies": {
-                "audio": {"tts": {"OPENAI_PARAMS": "dict?"}},
-                "permissions": {"sharing": {"public_notes": "bool"}},
-                "retrieval": {"DOCLING_PARAMS": "dict?"},
+                "retrieval": {
+                    "MINERU_API_KEY": "str?",
+                    "MINERU_API_MODE": "str?",
+                    "MINERU_API_URL": "str?",
+                    "MINERU_PARAMS": "dict?",
+                }
             }
         },
     ),
@@ -406,13 +417,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "openai": None,
                     "prompt_generation": None,
                 },
-                "retrieval": {
-                    "MINERU_API_KEY": "str?",
-                    "MINERU_API_MODE": "str?",
-                    "MINERU_API_URL": "str?",
-                    "MINERU_PARAMS": "dict?",
-                    "MISTRAL_OCR_API_BASE_URL": "str?",
-                },
+                "retrieval": {"MISTRAL_OCR_API_BASE_URL": "str?"},
             }
         },
     ),
@@ -494,6 +499,18 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
+        "0.6.42",
+        {
+            "bodies": {
+                "retrieval": {
+                    "MINERU_API_TIMEOUT": "str?",
+                    "RAG_EXTERNAL_RERANKER_TIMEOUT": "str?",
+                    "web": {"SEARXNG_LANGUAGE": "str?", "WEB_LOADER_TIMEOUT": "str?"},
+                }
+            }
+        },
+    ),
+    (
         "0.7.0",
         {
             "bodies": {
@@ -507,23 +524,16 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                 "retrieval": {
                     "CHUNK_MIN_SIZE_TARGET": "int?",
                     "ENABLE_MARKDOWN_HEADER_TEXT_SPLITTER": "bool?",
-                    "MINERU_API_TIMEOUT": "str?",
-                    "RAG_EXTERNAL_RERANKER_TIMEOUT": "str?",
-                    "web": {
-                        "DDGS_BACKEND": "str?",
-                        "FIRECRAWL_TIMEOUT": "str?",
-                        "JINA_API_BASE_URL": "str?",
-                        "SEARXNG_LANGUAGE": "str?",
-                        "WEB_LOADER_TIMEOUT": "str?",
-                    },
+                    "web": {"DDGS_BACKEND": "str?", "FIRECRAWL_TIMEOUT": "str?", "JINA_API_BASE_URL": "str?"},
                 },
             }
         },
     ),
     (
-        "0.8.1",
+        "0.8.0",
         {
             "bodies": {
+                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
                 "permissions": {"workspace": {"skills": "bool"}},
                 "retrieval": {
                     "PDF_LOADER_MODE": "str?",
@@ -536,25 +546,29 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
             }
         },
     ),
+    ("0.8.1", {"bodies": {"auth": {"FOLDER_MAX_FILE_COUNT": "int|str?"}}}),
+    (
+        "0.8.2",
+        {
+            "bodies": {
+                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
+                "permissions": {"sharing": {"public_skills": "bool", "skills": "bool"}},
+            }
+        },
+    ),
     (
         "0.8.4",
         {
             "bodies": {
+                "auth": {"FOLDER_MAX_FILE_COUNT": "int|str?"},
                 "models": {"DEFAULT_MODEL_METADATA": "dict?", "DEFAULT_MODEL_PARAMS": "dict?"},
-                "permissions": {"chat": {"web_upload": "bool"}, "sharing": {"public_skills": "bool", "skills": "bool"}},
+                "permissions": {"chat": {"web_upload": "bool"}},
                 "retrieval": {"web": {"YOUCOM_API_KEY": "str?"}},
             }
         },
     ),
-    (
-        "0.8.7",
-        {
-            "bodies": {
-                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
-                "permissions": {"access_grants": {"allow_users": "bool"}},
-            }
-        },
-    ),
+    ("0.8.5", {"bodies": {"auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"}}}),
+    ("0.8.6", {"bodies": {"permissions": {"access_grants": {"allow_users": "bool"}}}}),
     (
         "0.8.9",
         {
@@ -570,7 +584,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.8.12",
+        "0.8.10",
         {
             "bodies": {
                 "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
@@ -579,33 +593,66 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
                     "FILE_MAX_COUNT": "str|int?",
                     "FILE_MAX_SIZE": "str|int?",
-                    "web": {"WEB_FETCH_MAX_CONTENT_LENGTH": "int?"},
                 },
             }
         },
     ),
+    ("0.8.11", {"bodies": {"retrieval": {"web": {"WEB_FETCH_MAX_CONTENT_LENGTH": "int?"}}}}),
     (
-        "0.9.2",
+        "0.9.0",
         {
             "bodies": {
                 "audio": {"tts": {"MISTRAL_API_BASE_URL": "str", "MISTRAL_API_KEY": "str"}},
                 "auth": {
-                    "AUTOMATION_MAX_COUNT": "int|str?",
-                    "AUTOMATION_MIN_INTERVAL": "int|str?",
+                    "AUTOMATION_MAX_COUNT": "str|int?",
+                    "AUTOMATION_MIN_INTERVAL": "str|int?",
                     "ENABLE_AUTOMATIONS": "bool",
                     "ENABLE_CALENDAR": "bool",
-                    "FOLDER_MAX_FILE_COUNT": "int|str?",
                 },
                 "permissions": {"features": {"automations": "bool"}},
+                "retrieval": {"RAG_RERANKING_BATCH_SIZE": "int?"},
+            }
+        },
+    ),
+    (
+        "0.9.1",
+        {
+            "bodies": {
+                "auth": {
+                    "AUTOMATION_MAX_COUNT": "int|str?",
+                    "AUTOMATION_MIN_INTERVAL": "int|str?",
+                    "FOLDER_MAX_FILE_COUNT": "int|str?",
+                },
                 "retrieval": {
                     "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
                     "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
                     "FILE_MAX_COUNT": "int|str?",
                     "FILE_MAX_SIZE": "int|str?",
-                    "PADDLEOCR_VL_BASE_URL": "str?",
-                    "PADDLEOCR_VL_TOKEN": "str?",
-                    "RAG_RERANKING_BATCH_SIZE": "int?",
                 },
+            }
+        },
+    ),
+    ("0.9.2", {"bodies": {"retrieval": {"PADDLEOCR_VL_BASE_URL": "str?", "PADDLEOCR_VL_TOKEN": "str?"}}}),
+    (
+        "0.9.3",
+        {
+            "bodies": {
+                "audio": {"stt": {"ALLOWED_EXTENSIONS": "list"}},
+                "auth": {
+                    "AUTOMATION_MAX_COUNT": "str|int?",
+                    "AUTOMATION_MIN_INTERVAL": "str|int?",
+                    "FOLDER_MAX_FILE_COUNT": "str|int?",
+                },
+                "permissions": {"sharing": {"public_chats": "bool"}},
+                "retrieval": {
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "str|int?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
+                    "FILE_MAX_COUNT": "str|int?",
+                    "FILE_MAX_SIZE": "str|int?",
+                    "web": {"BRAVE_SEARCH_CONTEXT_TOKENS": "int?"},
+                },
+                "tasks": {"ENABLE_VOICE_MODE_PROMPT": "bool"},
+                "tool_server": {"info": "dict?"},
             }
         },
     ),
@@ -613,11 +660,17 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         "0.9.4",
         {
             "bodies": {
-                "audio": {"stt": {"ALLOWED_EXTENSIONS": "list"}},
-                "permissions": {"sharing": {"public_chats": "bool"}},
-                "retrieval": {"web": {"BRAVE_SEARCH_CONTEXT_TOKENS": "int?"}},
-                "tasks": {"ENABLE_VOICE_MODE_PROMPT": "bool"},
-                "tool_server": {"info": "dict?"},
+                "auth": {
+                    "AUTOMATION_MAX_COUNT": "int|str?",
+                    "AUTOMATION_MIN_INTERVAL": "int|str?",
+                    "FOLDER_MAX_FILE_COUNT": "int|str?",
+                },
+                "retrieval": {
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
+                    "FILE_MAX_COUNT": "int|str?",
+                    "FILE_MAX_SIZE": "int|str?",
+                },
             }
         },
     ),
@@ -641,7 +694,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.10.0",
+        "0.9.6",
         {
             "bodies": {
                 "auth": {
@@ -650,34 +703,45 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "FOLDER_MAX_FILE_COUNT": "int|str?",
                 },
                 "models": {"MODEL_ORDER_LIST": "list"},
+                "retrieval": {
+                    "ALLOWED_FILE_EXTENSIONS": "list",
+                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
+                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
+                    "FILE_MAX_COUNT": "int|str?",
+                    "FILE_MAX_SIZE": "int|str?",
+                    "MINERU_FILE_EXTENSIONS": "list?",
+                    "web": {
+                        "LINKUP_API_KEY": "str?",
+                        "LINKUP_SEARCH_PARAMS": "dict?",
+                        "WEB_SEARCH_DOMAIN_FILTER_LIST": "list",
+                        "YOUTUBE_LOADER_LANGUAGE": "list",
+                    },
+                },
+            }
+        },
+    ),
+    (
+        "0.10.0",
+        {
+            "bodies": {
                 "permissions": {
                     "chat": {"import": "bool"},
                     "features": {"webhooks": "bool"},
                     "workspace": {"skills_export": "bool", "skills_import": "bool"},
                 },
                 "retrieval": {
-                    "ALLOWED_FILE_EXTENSIONS": "list",
                     "EXTERNAL_DOCUMENT_LOADER_HEADERS": "dict?",
-                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
-                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
-                    "FILE_MAX_COUNT": "int|str?",
-                    "FILE_MAX_SIZE": "int|str?",
                     "MINERU_API_TIMEOUT": "int?",
-                    "MINERU_FILE_EXTENSIONS": "list?",
                     "MISTRAL_OCR_USE_BASE64": "bool?",
                     "RAG_TOKENIZER_MODEL": "str?",
                     "web": {
                         "ENABLE_WEB_SEARCH_CONFIRMATION": "bool?",
-                        "LINKUP_API_KEY": "str?",
-                        "LINKUP_SEARCH_PARAMS": "dict?",
                         "MICROSOFT_WEB_IQ_API_BASE_URL": "str?",
                         "MICROSOFT_WEB_IQ_API_KEY": "str?",
                         "MICROSOFT_WEB_IQ_LANGUAGE": "str?",
                         "SERPHOUSE_API_KEY": "str?",
                         "SERPHOUSE_DOMAIN": "str?",
                         "WEB_SEARCH_CONFIRMATION_CONTENT": "str?",
-                        "WEB_SEARCH_DOMAIN_FILTER_LIST": "list",
-                        "YOUTUBE_LOADER_LANGUAGE": "list",
                     },
                 },
                 "tasks": {"AUTOCOMPLETE_GENERATION_PROMPT_TEMPLATE": "str"},
@@ -718,7 +782,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
-        "0.11.3",
+        "0.11.2",
         {
             "bodies": {
                 "models": {"MODEL_ORDER_LIST": "list?"},
@@ -808,31 +872,43 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
 
 FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("0.6.12", "0.6.12", "0.6.14"),
+    ("0.6.14", "0.6.14", "0.6.15"),
     ("0.6.15", "0.6.15", "0.6.19"),
-    ("0.6.20", "0.6.20", "0.6.23"),
-    ("0.6.24", "0.6.24", "0.6.25"),
+    ("0.6.19", "0.6.19", "0.6.23"),
+    ("0.6.23", "0.6.23", "0.6.26"),
     ("0.6.26", "0.6.26", "0.6.27"),
-    ("0.6.29", "0.6.29", "0.6.30"),
+    ("0.6.27", "0.6.27", "0.6.31"),
     ("0.6.31", "0.6.31", "0.6.32"),
+    ("0.6.32", "0.6.32", "0.6.33"),
     ("0.6.33", "0.6.33", "0.6.34"),
+    ("0.6.34", "0.6.34", "0.6.35"),
     ("0.6.35", "0.6.35", "0.6.37"),
-    ("0.6.37", "0.6.37", "0.6.38"),
-    ("0.6.39", "0.6.39", "0.6.40"),
+    ("0.6.37", "0.6.37", "0.6.39"),
+    ("0.6.39", "0.6.39", "0.6.41"),
     ("0.6.41", "0.6.41", "0.6.42"),
+    ("0.6.42", "0.6.42", "0.7.0"),
     ("0.7.0", "0.7.0", "0.8.0"),
+    ("0.8.0", "0.8.0", "0.8.1"),
     ("0.8.1", "0.8.1", "0.8.2"),
+    ("0.8.2", "0.8.2", "0.8.4"),
     ("0.8.4", "0.8.4", "0.8.5"),
-    ("0.8.7", "0.8.7", "0.8.8"),
+    ("0.8.5", "0.8.5", "0.8.6"),
+    ("0.8.6", "0.8.6", "0.8.9"),
     ("0.8.9", "0.8.9", "0.8.10"),
-    ("0.8.12", "0.8.12", "0.9.0"),
+    ("0.8.10", "0.8.10", "0.8.11"),
+    ("0.8.11", "0.8.11", "0.9.0"),
+    ("0.9.0", "0.9.0", "0.9.1"),
+    ("0.9.1", "0.9.1", "0.9.2"),
     ("0.9.2", "0.9.2", "0.9.3"),
+    ("0.9.3", "0.9.3", "0.9.4"),
     ("0.9.4", "0.9.4", "0.9.5"),
     ("0.9.5", "0.9.5", "0.9.6"),
+    ("0.9.6", "0.9.6", "0.10.0"),
     ("0.10.0", "0.10.0", "0.10.2"),
     ("0.10.2", "0.10.2", "0.11.0"),
     ("0.11.0", "0.11.0", "0.11.1"),
     ("0.11.1", "0.11.1", "0.11.2"),
-    ("0.11.3", "0.11.3", "0.11.4"),
+    ("0.11.2", "0.11.2", "0.11.4"),
     ("0.11.4", "0.11.4", "0.12.0"),
     ("0.12.0", "0.12.0", "0.12.1"),
     ("0.12.1", "0.12.1", "0.12.3"),
@@ -843,36 +919,62 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
 DUMPED: dict[str, str] = {
     "0.6.12": "0.6.12",
     "0.6.13": "0.6.12",
+    "0.6.14": "0.6.14",
     "0.6.15": "0.6.15",
     "0.6.18": "0.6.15",
-    "0.6.20": "0.6.20",
-    "0.6.22": "0.6.20",
-    "0.6.24": "0.6.24",
+    "0.6.19": "0.6.19",
+    "0.6.20": "0.6.19",
+    "0.6.22": "0.6.19",
+    "0.6.23": "0.6.23",
+    "0.6.24": "0.6.23",
+    "0.6.25": "0.6.23",
     "0.6.26": "0.6.26",
-    "0.6.29": "0.6.29",
+    "0.6.27": "0.6.27",
+    "0.6.28": "0.6.27",
+    "0.6.29": "0.6.27",
+    "0.6.30": "0.6.27",
     "0.6.31": "0.6.31",
+    "0.6.32": "0.6.32",
     "0.6.33": "0.6.33",
+    "0.6.34": "0.6.34",
     "0.6.35": "0.6.35",
     "0.6.36": "0.6.35",
     "0.6.37": "0.6.37",
+    "0.6.38": "0.6.37",
     "0.6.39": "0.6.39",
+    "0.6.40": "0.6.39",
     "0.6.41": "0.6.41",
+    "0.6.42": "0.6.42",
+    "0.6.43": "0.6.42",
     "0.7.0": "0.7.0",
     "0.7.2": "0.7.0",
+    "0.8.0": "0.8.0",
     "0.8.1": "0.8.1",
+    "0.8.2": "0.8.2",
+    "0.8.3": "0.8.2",
     "0.8.4": "0.8.4",
-    "0.8.7": "0.8.7",
+    "0.8.5": "0.8.5",
+    "0.8.6": "0.8.6",
+    "0.8.7": "0.8.6",
+    "0.8.8": "0.8.6",
     "0.8.9": "0.8.9",
-    "0.8.12": "0.8.12",
+    "0.8.10": "0.8.10",
+    "0.8.11": "0.8.11",
+    "0.8.12": "0.8.11",
+    "0.9.0": "0.9.0",
+    "0.9.1": "0.9.1",
     "0.9.2": "0.9.2",
+    "0.9.3": "0.9.3",
     "0.9.4": "0.9.4",
     "0.9.5": "0.9.5",
+    "0.9.6": "0.9.6",
     "0.10.0": "0.10.0",
     "0.10.1": "0.10.0",
     "0.10.2": "0.10.2",
     "0.11.0": "0.11.0",
     "0.11.1": "0.11.1",
-    "0.11.3": "0.11.3",
+    "0.11.2": "0.11.2",
+    "0.11.3": "0.11.2",
     "0.11.4": "0.11.4",
     "0.12.0": "0.12.0",
     "0.12.1": "0.12.1",
@@ -884,23 +986,42 @@ DUMPED: dict[str, str] = {
 SOURCES: dict[str, str] = {
     "0.6.12": "served by a full install of open-webui==0.6.12",
     "0.6.13": "overlay: open-webui==0.6.13 --no-deps over open-webui==0.6.12's virtualenv; added: nothing",
+    "0.6.14": "overlay: open-webui==0.6.14 --no-deps over open-webui==0.6.12's virtualenv; added: nothing",
     "0.6.15": "overlay: open-webui==0.6.15 --no-deps over open-webui==0.6.12's virtualenv; added: nothing",
     "0.6.18": "overlay: open-webui==0.6.18 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "pycrdt==0.12.25",
+    "0.6.19": "overlay: open-webui==0.6.19 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "oracledb==3.2.0 pycrdt==0.12.25",
     "0.6.20": "overlay: open-webui==0.6.20 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
     "0.6.22": "overlay: open-webui==0.6.22 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.23": "overlay: open-webui==0.6.23 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "oracledb==3.2.0 pycrdt==0.12.25",
     "0.6.24": "overlay: open-webui==0.6.24 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.25": "overlay: open-webui==0.6.25 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "oracledb==3.2.0 pycrdt==0.12.25",
     "0.6.26": "overlay: open-webui==0.6.26 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb==3.2.0 oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.27": "overlay: open-webui==0.6.27 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "oracledb==3.2.0 pycrdt==0.12.25",
+    "0.6.28": "overlay: open-webui==0.6.28 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "oracledb==3.2.0 pycrdt==0.12.25",
     "0.6.29": "overlay: open-webui==0.6.29 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "oracledb>=3.2.0 pycrdt==0.12.25",
+    "0.6.30": "overlay: open-webui==0.6.30 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "pycrdt==0.12.25 oracledb==26.1.0",
     "0.6.31": "overlay: open-webui==0.6.31 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 oracledb==26.1.0 jsonschema==4.26.0 "
     "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.32": "overlay: open-webui==0.6.32 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 oracledb==26.1.0 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.6.33": "overlay: open-webui==0.6.33 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.34": "overlay: open-webui==0.6.34 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "mcp==1.14.1 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
     "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.6.35": "overlay: open-webui==0.6.35 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
@@ -913,12 +1034,26 @@ SOURCES: dict[str, str] = {
     "0.6.37": "overlay: open-webui==0.6.37 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
     "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.38": "overlay: open-webui==0.6.38 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.6.39": "overlay: open-webui==0.6.39 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
+    "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
+    "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.40": "overlay: open-webui==0.6.40 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.0.0 "
     "mcp==1.21.2 pycrdt==0.12.25 starsessions==2.2.1 jsonschema==4.26.0 "
     "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.6.41": "overlay: open-webui==0.6.41 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.9.2 "
     "mcp==1.22.0 pycrdt==0.12.25 starsessions==2.2.1 socksio==1.0.0 jsonschema==4.26.0 "
     "jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
+    "0.6.42": "overlay: open-webui==0.6.42 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.10.0 "
+    "mcp==1.25.0 pycrdt==0.12.44 python-mimeparse==2.0.0 starsessions==2.2.1 socksio==1.0.0 "
+    "jsonschema==4.26.0 jsonschema-specifications==2025.9.1 referencing==0.37.0 rpds-py==2026.9.1 "
+    "sse-starlette==3.7.0 langchain-classic==1.0.8 langchain-protocol==0.0.20",
+    "0.6.43": "overlay: open-webui==0.6.43 --no-deps over open-webui==0.6.12's virtualenv; added: ddgs==9.10.0 "
+    "langchain-classic==1.0.0 mcp==1.25.0 pycrdt==0.12.44 python-mimeparse==2.0.0 starsessions==2.2.1 "
+    "socksio==1.0.0 jsonschema==4.26.0 jsonschema-specifications==2025.9.1 langchain-protocol==0.0.20 "
+    "referencing==0.37.0 rpds-py==2026.9.1 sse-starlette==3.7.0",
     "0.7.0": "overlay: open-webui==0.7.0 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.18.3 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.24",
@@ -928,7 +1063,28 @@ SOURCES: dict[str, str] = {
     "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
     "langdetect==1.0.9 python-iso639==2026.7.23 python-magic==0.4.27 python-oxmsg==0.0.2 "
     "RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.0": "overlay: open-webui==0.8.0 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
     "0.8.1": "overlay: open-webui==0.8.1 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.2": "overlay: open-webui==0.8.2 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.3": "overlay: open-webui==0.8.3 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
     "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
@@ -942,7 +1098,28 @@ SOURCES: dict[str, str] = {
     "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
     "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
     "webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.5": "overlay: open-webui==0.8.5 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.6": "overlay: open-webui==0.8.6 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
     "0.8.7": "overlay: open-webui==0.8.7 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.8": "overlay: open-webui==0.8.8 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
     "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
@@ -952,16 +1129,38 @@ SOURCES: dict[str, str] = {
     "0.8.9": "overlay: open-webui==0.8.9 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
     "unstructured==0.18.31",
+    "0.8.10": "overlay: open-webui==0.8.10 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 "
+    "unstructured==0.18.31 rsa==4.9.1 ecdsa==0.19.2 backoff==2.2.1 dataclasses-json==0.6.7 "
+    "marshmallow==3.26.2 typing-inspect==0.9.0 emoji==2.16.0 filetype==1.2.0 html5lib==1.1 "
+    "langdetect==1.0.9 numba==0.68.1 llvmlite==0.50.0 python-iso639==2026.7.23 python-magic==0.4.27 "
+    "python-oxmsg==0.0.2 RapidFuzz==3.14.6 unstructured-client==0.46.4 pypdfium2==5.15.2 "
+    "webencodings==0.6.1 wrapt==2.5.2",
+    "0.8.11": "overlay: open-webui==0.8.11 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
     "0.8.12": "overlay: open-webui==0.8.12 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
     "ecdsa==0.19.2",
+    "0.9.0": "overlay: open-webui==0.9.0 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
+    "0.9.1": "overlay: open-webui==0.9.1 --no-deps over open-webui==0.11.0's virtualenv; added: asyncpg==0.30.0 "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
     "0.9.2": "overlay: open-webui==0.9.2 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
+    "0.9.3": "overlay: open-webui==0.9.3 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
     "ecdsa==0.19.2",
     "0.9.4": "overlay: open-webui==0.9.4 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
     "ecdsa==0.19.2",
     "0.9.5": "overlay: open-webui==0.9.5 --no-deps over open-webui==0.11.0's virtualenv; added: "
+    "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
+    "ecdsa==0.19.2",
+    "0.9.6": "overlay: open-webui==0.9.6 --no-deps over open-webui==0.11.0's virtualenv; added: "
     "peewee-migrate==1.14.3 peewee==3.19.0 python-jose==3.5.0 rapidocr-onnxruntime==1.4.4 rsa==4.9.1 "
     "ecdsa==0.19.2",
     "0.10.0": "overlay: open-webui==0.10.0 --no-deps over an installed release's virtualenv (dumped before the "
@@ -973,6 +1172,7 @@ SOURCES: dict[str, str] = {
     "0.11.0": "served by a full install of open-webui==0.11.0",
     "0.11.1": "overlay: open-webui==0.11.1 --no-deps over an installed release's virtualenv (dumped before the "
     "harness recorded the base and what it added)",
+    "0.11.2": "overlay: open-webui==0.11.2 --no-deps over open-webui==0.11.0's virtualenv; added: python-docx==1.2.0",
     "0.11.3": "overlay: open-webui==0.11.3 --no-deps over open-webui==0.11.0's virtualenv; added: python-docx==1.2.0",
     "0.11.4": "overlay: open-webui==0.11.4 --no-deps over an installed release's virtualenv (dumped before the "
     "harness recorded the base and what it added)",
@@ -987,31 +1187,4 @@ SOURCES: dict[str, str] = {
     "0.12.4": "served by a full install of open-webui==0.12.4",
 }
 
-UNCOVERED: tuple[str, ...] = (
-    "0.6.14",
-    "0.6.19",
-    "0.6.23",
-    "0.6.25",
-    "0.6.27",
-    "0.6.28",
-    "0.6.30",
-    "0.6.32",
-    "0.6.34",
-    "0.6.38",
-    "0.6.40",
-    "0.6.42",
-    "0.6.43",
-    "0.8.0",
-    "0.8.2",
-    "0.8.3",
-    "0.8.5",
-    "0.8.6",
-    "0.8.8",
-    "0.8.10",
-    "0.8.11",
-    "0.9.0",
-    "0.9.1",
-    "0.9.3",
-    "0.9.6",
-    "0.11.2",
-)
+UNCOVERED: tuple[str, ...] = ()
