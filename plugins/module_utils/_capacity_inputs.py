@@ -313,7 +313,6 @@ _GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 # one or more decimal numbers with a unit, an optional sign; "0" needs no unit).
 _DURATION = re.compile(r"^[-+]?(?:\d+|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$")
 KV_CACHE_TYPES = tuple(KV_BYTES_PER_ELEMENT)
-QUANTISED_KV_TYPES = tuple(t for t in KV_CACHE_TYPES if t != "f16")
 
 
 def parse_bool(value: Any) -> bool | None:
@@ -337,12 +336,6 @@ class OllamaSettings:
     context_length: int  # 0 = VRAM tier default
     gpu_overhead: int
     keep_alive: str
-
-    def effective_kv_type(self) -> str:
-        """Legacy llm/memory.go: a quantised cache only takes effect with flash attention on."""
-        if self.kv_cache_type in QUANTISED_KV_TYPES and self.flash_attention:
-            return self.kv_cache_type
-        return "f16"
 
     def loaded_limit(self, gpu_count: int) -> int:
         if self.max_loaded_models > 0:
@@ -402,14 +395,8 @@ def parse_settings(env: Mapping[str, Any] | None, problems: Problems | None = No
         found.bad(f"{where}.OLLAMA_FLASH_ATTENTION", env["OLLAMA_FLASH_ATTENTION"], '"1" (on) or "0" (off)')
         flash_text = None
     flash = parse_bool(env["OLLAMA_FLASH_ATTENTION"] if flash_text is not None else None)
-    if kv_type in QUANTISED_KV_TYPES and not flash:
-        found.error(
-            "inventory",
-            f"{where}.OLLAMA_KV_CACHE_TYPE is {kv_type}, a quantised KV cache, but "
-            f"{where}.OLLAMA_FLASH_ATTENTION is {'not set' if flash is None else 'off'}: Ollama ignores the "
-            "cache type without flash attention and keeps an f16 cache",
-            f'Set {where}.OLLAMA_FLASH_ATTENTION: "1", or OLLAMA_KV_CACHE_TYPE: f16',
-        )
+    # Whether a quantised cache applies depends on the release and the model: the instance
+    # planner decides per model (_capacity_flash) and warns where Ollama keeps f16.
     keep_alive = _env_text(env, "OLLAMA_KEEP_ALIVE") or "5m"
     if not _DURATION.match(keep_alive):
         found.bad(

@@ -11,11 +11,17 @@ from typing import Any
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import (
     GIB,
     MIB,
+    OLLAMA_ENGINE_ARCHS,
     Estimate,
     ModelSpec,
     default_num_ctx,
     estimate,
     method_for,
+)
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_flash import (
+    KvCache,
+    flash_attention_default,
+    kv_cache,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import OllamaSettings
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import problem as _problem
@@ -61,7 +67,6 @@ class InstancePlanner:
         self.vram_total = sum(self.gpu_free)
         self.memory_limit = int(memory_limit_gb * GIB)
         self.allocation_name = allocation_name
-        self.kv_type = settings.effective_kv_type()
         self.server_num_ctx = settings.context_length or default_num_ctx(self.vram_total)
         self.loaded_limit = settings.loaded_limit(len(gpus))
         self.ollama_version = ollama_version
@@ -74,13 +79,21 @@ class InstancePlanner:
             return spec.default_num_ctx
         return min(self.server_num_ctx, spec.context_length)
 
+    def kv_cache(self, spec: ModelSpec) -> KvCache:
+        """The KV cache type Ollama uses for ``spec`` under the pinned release (see ``_capacity_flash``)."""
+        version = self.ollama_version
+        engine = spec.architecture in OLLAMA_ENGINE_ARCHS or (
+            version is not None and flash_attention_default(spec.architecture, version)
+        )
+        return kv_cache(self.settings.kv_cache_type, self.settings.flash_attention, spec, version, engine)
+
     def estimate(self, row: Mapping[str, Any], num_parallel: int, gpu_free: Sequence[int]) -> Estimate:
         spec = self.catalog[row["name"]]
         return estimate(
             spec,
             self.num_ctx(row),
             num_parallel,
-            self.kv_type,
+            self.kv_cache(spec).kv_type,
             gpu_free,
             gpu_overhead=self.settings.gpu_overhead,
             method=method_for(spec, self.ollama_version),
@@ -173,7 +186,7 @@ class InstancePlanner:
             "settings": {
                 "num_parallel": parallel,
                 "max_loaded_models": self.loaded_limit,
-                "kv_cache_type": self.kv_type,
+                "kv_cache_type": self.kv_summary(),
                 "kv_cache_type_requested": settings.kv_cache_type,
                 "flash_attention": settings.flash_attention,
                 "default_num_ctx": self.server_num_ctx,
@@ -196,6 +209,49 @@ class InstancePlanner:
         }
         problems.extend(self.problems(hot_set, hot, warm, never, split, recommendations))
         return result, problems
+
+    def kv_summary(self) -> str:
+        """The requested cache type, naming the models that get another one."""
+        requested = self.settings.kv_cache_type
+        other: dict[str, list[str]] = {}
+        for row in self.rows:
+            kv = self.kv_cache(self.catalog[row["name"]])
+            if kv.kv_type != requested:
+                other.setdefault(kv.kv_type, []).append(row["name"])
+        return "; ".join([requested] + [f"{kind} for {', '.join(names)}" for kind, names in other.items()])
+
+    def kv_problems(self, area: str) -> list[dict[str, str]]:
+        """A quantised cache a model does not get: a warning (f16 instead), or an error when it cannot load."""
+        requested = self.settings.kv_cache_type
+        if requested == "f16":
+            return []
+        fallback: dict[str, list[str]] = {}
+        failing: dict[str, list[str]] = {}
+        for row in self.rows:
+            kv = self.kv_cache(self.catalog[row["name"]])
+            if kv.reason:
+                (failing if kv.fails else fallback).setdefault(kv.reason, []).append(row["name"])
+        out = [
+            _problem(
+                "error",
+                area,
+                f"OLLAMA_KV_CACHE_TYPE={requested}: {', '.join(names)}: {reason}",
+                'Set aistack_ollama_env.OLLAMA_FLASH_ATTENTION: "1" (or leave it unset), or OLLAMA_KV_CACHE_TYPE: f16',
+            )
+            for reason, names in failing.items()
+        ]
+        out += [
+            _problem(
+                "warning",
+                area,
+                f"OLLAMA_KV_CACHE_TYPE={requested} does not apply to {', '.join(names)}: {reason}; Ollama logs a "
+                "warning and keeps an f16 cache, which the plan sizes",
+                'Set aistack_ollama_env.OLLAMA_FLASH_ATTENTION: "1" where the model supports flash attention, '
+                "or expect the f16 cache's memory",
+            )
+            for reason, names in fallback.items()
+        ]
+        return out
 
     def recommend(
         self, hot_rows: Sequence[Mapping[str, Any]], warm_rows: Sequence[Mapping[str, Any]]
@@ -344,6 +400,5 @@ class InstancePlanner:
                     "Loading them evicts a hot model; lower OLLAMA_NUM_PARALLEL or num_ctx to make room",
                 )
             )
-        # A quantised OLLAMA_KV_CACHE_TYPE without flash attention is an input error
-        # (_capacity_inputs.parse_settings); the estimate uses the f16 cache Ollama keeps.
+        out.extend(self.kv_problems(area))
         return out

@@ -129,7 +129,10 @@ notes:
     else 262144), capped at the model's maximum; C(OLLAMA_CONTEXT_LENGTH) or a model's C(num_ctx) override it.
   - The estimator charges the non-flash-attention compute graph, as Ollama's did; with flash attention the
     real graph is smaller at long contexts, so the figures err on the safe side.
-  - A quantised C(OLLAMA_KV_CACHE_TYPE) only counts when flash attention is on, as in Ollama.
+  - A quantised C(OLLAMA_KV_CACHE_TYPE) only counts for a model Ollama runs with flash attention, which depends on
+    the release in O(ollama_version), the model and C(OLLAMA_FLASH_ATTENTION); elsewhere the plan sizes the f16
+    cache Ollama keeps and warns. From Ollama 0.30 C(OLLAMA_FLASH_ATTENTION=0) with a quantised cache is an error
+    (the model does not load).
 seealso:
   - module: aistack.baremetal.capacity_report
   - module: aistack.baremetal.hardware_facts

@@ -14,7 +14,7 @@ description:
     that is wrong with an inventory.
   - Checks the types and ranges of the C(aistack_*) stack variables, host names (DNS names), ports,
     the Open WebUI release (0.6.12 to 0.12.x), pinned chart versions, the C(OLLAMA_*) settings
-    (ranges, durations, a quantised KV cache only with flash attention), the model lists (a name,
+    (ranges, durations, a quantised KV cache where Ollama runs without flash attention), the model lists (a name,
     a known tier) and the declared hardware.
   - Checks the host - operating system, NVIDIA GPU and driver, Secure Boot, containers, and whether
     the gathered hardware matches what the inventory declares.
