@@ -114,6 +114,11 @@ OLLAMA_ENGINE_ARCHS: frozenset[str] = frozenset(
 )
 # First Ollama release whose newer-engine models are placed by measured allocations.
 ALLOCATIONS_SINCE: tuple[int, int, int] = (0, 11, 11)
+# From Ollama 0.12.11 the llama.cpp runner's estimate is laid out by the newer engine's code
+# (``llamaServer.Load`` and ``buildLayout`` in llm/server.go, v0.12.11 to v0.24.0): the spare
+# layer (blk.0 with its KV cache) and the device minimum are still kept free on every GPU
+# while layers are placed, but are no longer part of the model's reported size.
+SPARE_LAYER_RESERVE_ONLY_SINCE: tuple[int, int, int] = (0, 12, 11)
 METHODS = ("estimator", "allocations")
 
 # ml/device.go (v0.12.10): memory a CUDA/ROCm device keeps for itself.
@@ -388,9 +393,14 @@ def estimate(
     llm/server.go, v0.13.1).
 
     ``ollama_version`` picks the estimator's graph formula where it changed
-    between releases (gpt-oss in 0.11.x); None takes the latest.
+    between releases (gpt-oss in 0.11.x); None takes the latest. From 0.12.11
+    the estimator's spare layer and device minimum only keep room free while
+    layers are placed (a layer fits when it is no larger than what is left):
+    they are not part of the model's VRAM or total, and a CPU-only load has no
+    spare layer. None keeps the older accounting, which never plans less.
     """
     allocations = method == "allocations"
+    reserve_only = not allocations and ollama_version is not None and ollama_version >= SPARE_LAYER_RESERVE_ONLY_SINCE
     ctx = min(num_ctx, spec.context_length)
     ctx_total = ctx * num_parallel  # "context *= numParallel" in GraphSize
     batch = min(ctx, DEFAULT_NUM_BATCH)
@@ -418,10 +428,16 @@ def estimate(
     counts = [0] * len(gpu_free)
     with_space: list[int] = []
     for index, free in enumerate(gpu_free):
-        if free < gpu_overhead + graph_max + minimum_memory + 2 * max(buffer_layer, blocks[0] + kv[0]):
+        if reserve_only:
+            # buildLayout: what is left after the reserves is the room for layers.
+            if free <= gpu_overhead + graph_max + minimum_memory + buffer_layer:
+                continue
+        elif free < gpu_overhead + graph_max + minimum_memory + 2 * max(buffer_layer, blocks[0] + kv[0]):
             continue
         with_space.append(index)
         allocations_by_gpu[index] += minimum_memory + buffer_layer
+    # The newer layout places a layer that fills the room exactly (greedyFit's <=).
+    slack = 1 if reserve_only else 0
 
     overflow = 0
     placed = 0
@@ -430,7 +446,7 @@ def estimate(
         slots = len(with_space)
         while slots > 0:
             gpu = with_space[block % slots]
-            if gpu_free[gpu] > gpu_overhead + allocations_by_gpu[gpu] + graph_max + size:
+            if gpu_free[gpu] + slack > gpu_overhead + allocations_by_gpu[gpu] + graph_max + size:
                 allocations_by_gpu[gpu] += size
                 counts[gpu] += 1
                 placed += 1
@@ -445,7 +461,7 @@ def estimate(
         cpu_graph = embedding_rows if fully else max(embedding_rows, graph_text)
     for slots in range(len(with_space), 0, -1):
         gpu = with_space[placed % slots]
-        if gpu_free[gpu] > gpu_overhead + allocations_by_gpu[gpu] + graph_max + last:
+        if gpu_free[gpu] + slack > gpu_overhead + allocations_by_gpu[gpu] + graph_max + last:
             allocations_by_gpu[gpu] += last
             counts[gpu] += 1
             placed += 1
@@ -457,16 +473,20 @@ def estimate(
     for gpu, count in enumerate(counts):
         if count > 0:
             allocations_by_gpu[gpu] += graph
-    if allocations:
-        # What the model holds: the minimum reserve stays free on the GPU but is not the model's.
+    if allocations or reserve_only:
+        # What the model holds: the reserves stay free on the GPU but are not the model's.
         for gpu, count in enumerate(counts):
             if count > 0:
-                allocations_by_gpu[gpu] -= minimum_memory
+                allocations_by_gpu[gpu] -= minimum_memory + buffer_layer
+    if reserve_only:
+        buffer_layer = 0
     if placed == 0:
         # CPU only (or no layer fits): Ollama runs the same estimate against system memory, a
         # "device" without the minimum reserve, so the spare layer and the full graph stay (an
         # "offload library=cpu" log line: required.full = weights + KV + graph.full + one layer).
-        # The newer engine has no spare layer and reserves its whole graph on the CPU.
+        # The newer engine has no spare layer and reserves its whole graph on the CPU. From
+        # 0.12.11 the llama.cpp runner has no spare layer on the CPU either; its graph is still
+        # counted: llama.cpp allocates that compute buffer in system memory.
         vram = 0
         graph = graph_full
         cpu_graph = graph_full if allocations else 0
@@ -474,7 +494,7 @@ def estimate(
         total = buffer_layer + weights + kv_total + graph_full + (0 if allocations else spec.projector_graph_bytes)
     else:
         vram = sum(allocations_by_gpu[g] for g, c in enumerate(counts) if c > 0)
-        overhead = sum((0 if allocations else minimum_memory) + buffer_layer for c in counts if c > 0)
+        overhead = sum((0 if allocations or reserve_only else minimum_memory) + buffer_layer for c in counts if c > 0)
         # Newer engine: token_embd and the CPU's part of the graph stay in system memory.
         total = vram + overflow + input_weights + cpu_graph
     return Estimate(
