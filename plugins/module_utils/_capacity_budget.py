@@ -11,9 +11,12 @@ from typing import Any
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import GIB, ModelSpec, parse_version
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_facts import specs_from_facts
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import (
+    MAX_DISK_GB,
     OllamaSettings,
     Problems,
     build_catalog,
+    mapping,
+    number,
     parse_settings,
     validate_allocations,
     validate_hardware,
@@ -27,6 +30,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._constants impor
     K3S_EVICTION_HARD_MEMORY_MI,
     K3S_KUBE_RESERVED,
     K3S_SYSTEM_RESERVED,
+    MONITORING_VOLUME_GB,
     OLLAMA_STANDALONE_VOLUME_GB,
 )
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import REQUIRED_FIELDS
@@ -246,9 +250,30 @@ def _not_estimated_warning(instance: str, rows: Sequence[Mapping[str, Any]]) -> 
     )
 
 
-def _bad_entry(volumes: Mapping[str, Any] | None) -> bool:
-    """Whether the inventory names an ollama_standalone volume (valid or not: a bad one is reported already)."""
-    return isinstance(volumes, Mapping) and "ollama_standalone" in volumes
+def _named(volumes: Mapping[str, Any] | None, name: str) -> bool:
+    """Whether the inventory names volume ``name`` (valid or not: a bad one is reported already)."""
+    return isinstance(volumes, Mapping) and name in volumes
+
+
+_BOOL_TEXT = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
+def prometheus_volume(enabled: Any, monitoring: Any, found: Problems) -> float | None:
+    """Prometheus's volume when monitoring is on: ``aistack_monitoring.volume_gb`` or the role's default.
+
+    None when ``aistack_monitoring_enabled`` is false (or not a boolean, which is reported).
+    """
+    if isinstance(enabled, str) and enabled.strip().lower() in _BOOL_TEXT:
+        enabled = _BOOL_TEXT[enabled.strip().lower()]  # what the playbooks' | bool reads
+    if not isinstance(enabled, bool):
+        found.bad("aistack_monitoring_enabled", enabled, "true or false")
+        return None
+    if not enabled:
+        return None
+    settings = mapping(found, monitoring, "aistack_monitoring", "monitoring settings (volume_gb, retention_days, ...)")
+    if settings is None or settings.get("volume_gb") is None:
+        return float(MONITORING_VOLUME_GB)
+    return number(found, settings["volume_gb"], "aistack_monitoring.volume_gb", 0, MAX_DISK_GB)
 
 
 def build_plan(
@@ -265,8 +290,14 @@ def build_plan(
     problems: Problems | None = None,
     model_facts: Sequence[Any] | None = None,
     ollama_version: str | None = None,
+    monitoring_enabled: Any = False,
+    monitoring: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The whole plan for one host.
+
+    With ``monitoring_enabled`` (``aistack_monitoring_enabled``) Prometheus's volume is
+    budgeted on the disk: ``aistack_volumes.prometheus``, else ``monitoring.volume_gb``
+    (``aistack_monitoring``), else the monitoring role's default.
 
     Never raises for inventory input: every bad value becomes an error problem naming the
     variable, the entry is left out, and the rest is still planned. Without usable hardware
@@ -279,9 +310,13 @@ def build_plan(
     allocs = validate_allocations(allocations, "aistack_allocations", found)
     standby = validate_allocations(standby_allocations, "aistack_standby_allocations", found)
     vols = validate_sizes(volumes, "aistack_volumes", "size_gb", found)
-    if "ollama_standalone" in standby and "ollama_standalone" not in vols and not _bad_entry(volumes):
+    if "ollama_standalone" in standby and not _named(volumes, "ollama_standalone"):
         # The standalone Ollama runs (it has a standby allocation) with the ollama role's default volume.
         vols["ollama_standalone"] = float(OLLAMA_STANDALONE_VOLUME_GB)
+    prometheus = prometheus_volume(monitoring_enabled, monitoring, found)
+    if prometheus is not None and not _named(volumes, "prometheus"):
+        # Monitoring runs with the volume the playbooks give it (playbooks/vars/monitoring.yml).
+        vols["prometheus"] = prometheus
     reserved = validate_sizes(disk_reserved_gb, "aistack_disk_reserved_gb", None, found)
     settings = parse_settings(ollama_env, found)
     catalog = build_catalog(catalog_extra, found, specs_from_facts(model_facts, found))

@@ -55,6 +55,10 @@ K3S_EVICTION_HARD_MEMORY_MI = 500
 # The standalone Ollama's volume (GiB) when aistack_volumes has no ollama_standalone entry:
 # the ollama role's default, which preflight budgets on the disk too.
 OLLAMA_STANDALONE_VOLUME_GB = 50
+# Prometheus's volume (GiB) when monitoring is on and aistack_volumes has no prometheus entry
+# and aistack_monitoring no volume_gb: the monitoring role's default (monitoring_volume_gb),
+# which preflight budgets on the disk too.
+MONITORING_VOLUME_GB = 50
 
 # ---- Models --------------------------------------------------------------------------
 # aistack_models tiers: hot = pulled and kept loaded, warm = pulled, cold = listed

@@ -181,6 +181,9 @@ def run(
         problems=problems,
         model_facts=model_facts if plan_models else None,
         ollama_version=None if stack.get("aistack_ollama_version") is None else str(stack["aistack_ollama_version"]),
+        # The playbooks install monitoring unless aistack_monitoring_enabled is false.
+        monitoring_enabled=stack.get("aistack_monitoring_enabled", True),
+        monitoring=stack.get("aistack_monitoring"),
     )
     return {"plan": plan, "hardware": tree or {}}
 

@@ -109,6 +109,20 @@ options:
         model. Unset - the older estimate for every model (it never plans less).
     type: str
     version_added: 0.1.0
+  monitoring_enabled:
+    description:
+      - C(aistack_monitoring_enabled) - whether the stack installs monitoring. When true, Prometheus's volume is
+        budgeted on the disk - C(aistack_volumes.prometheus), else O(monitoring.volume_gb), else the monitoring
+        role's default (50 GiB).
+    type: raw
+    default: false
+    version_added: 0.1.0
+  monitoring:
+    description:
+      - C(aistack_monitoring) - the monitoring settings; only C(volume_gb) is read.
+    type: dict
+    default: {}
+    version_added: 0.1.0
   extra_problems:
     description:
       - Problems found elsewhere (preflight), each C(severity) (V(error) or V(warning)), C(area),
@@ -257,6 +271,8 @@ def main() -> None:
             "extra_problems": {"type": "list", "elements": "dict", "default": []},
             "model_facts": {"type": "list", "elements": "dict", "default": []},
             "ollama_version": {"type": "str"},
+            "monitoring_enabled": {"type": "raw", "default": False},
+            "monitoring": {"type": "dict", "default": {}},
         },
         supports_check_mode=True,
     )
@@ -275,6 +291,8 @@ def main() -> None:
             extra_problems=params["extra_problems"],
             model_facts=params["model_facts"],
             ollama_version=params["ollama_version"],
+            monitoring_enabled=params["monitoring_enabled"],
+            monitoring=params["monitoring"],
         )
     except CapacityInputError as exc:  # only the built-in catalog raises: a bug in the collection
         module.fail_json(msg=f"capacity_plan: {exc}")

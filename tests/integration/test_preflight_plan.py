@@ -133,8 +133,9 @@ def _fitting_stack() -> dict[str, Any]:
     stack = copy.deepcopy(STACK)
     stack["aistack_allocations"]["ollama"] = {"cpu": 27, "memory_gb": 60}
     stack["aistack_allocations"]["redis"] = {"cpu": 2, "memory_gb": 4}
-    # The standalone Ollama's 50 GiB volume inside the 1000 GiB disk.
-    stack["aistack_volumes"]["ollama"] = {"size_gb": 450}
+    # The standalone Ollama's 50 GiB volume and Prometheus's (monitoring is on by default,
+    # with the monitoring role's 50 GiB) inside the 1000 GiB disk.
+    stack["aistack_volumes"]["ollama"] = {"size_gb": 400}
     stack["aistack_volumes"]["ollama_standalone"] = {"size_gb": 50}
     stack["aistack_models"]["primary"] = [
         m for m in stack["aistack_models"]["primary"] if not m["name"].endswith(("70b", "72b"))
@@ -245,7 +246,7 @@ def test_example_report_shows_the_design_overcommit_and_plan_mode_exits_0(playbo
     assert "| CPU | 48 cores | 40 cores | **over by 8** |" in markdown
     assert "| Memory | 112 GiB | 96 GiB | **over by 16** |" in markdown
     errors = [p for p in plans[0]["problems"] if p["severity"] == "error"]
-    # the disk: the design's volumes fill it, the standalone Ollama's default 50 GiB volume does not fit
+    # the disk: the design's volumes fill it, the standalone Ollama's and Prometheus's default 50 GiB volumes do not fit
     assert sorted(p["area"] for p in errors) == ["budget/cpu", "budget/disk", "budget/memory"]
 
 

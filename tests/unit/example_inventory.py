@@ -14,6 +14,7 @@ def example_plan_inputs() -> dict[str, Any]:
     """Return the arguments the preflight role passes to capacity_plan for inventories/example (a fresh copy)."""
     stack = yaml.safe_load((ROOT / "inventories/example/group_vars/all/stack.yml").read_text())
     host = yaml.safe_load((ROOT / "inventories/example/host_vars/ai-server.yml").read_text())
+    platform = yaml.safe_load((ROOT / "inventories/example/group_vars/all/platform.yml").read_text())
     return {
         "host": "ai-server",
         "hardware": host["preflight_declared_hardware"],
@@ -23,4 +24,6 @@ def example_plan_inputs() -> dict[str, Any]:
         "disk_reserved_gb": stack["aistack_disk_reserved_gb"],
         "ollama_env": stack["aistack_ollama_env"],
         "models": stack["aistack_models"],
+        "monitoring_enabled": platform["aistack_monitoring_enabled"],
+        "monitoring": platform["aistack_monitoring"],
     }

@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_budget as bud
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_estimate as est
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_inputs as inp
+from ansible_collections.aistack.baremetal.plugins.module_utils import _constants as const
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import CATALOG, REQUIRED_FIELDS
 from ansible_collections.aistack.baremetal.tests.unit.example_inventory import example_plan_inputs
 
@@ -262,14 +263,43 @@ def test_example_standby_scenario(example_plan: dict[str, Any]) -> None:
     assert _problems(example_plan, "budget/standby", "warning")
 
 
-def test_example_disk_is_over_by_the_standalone_volume(example_plan: dict[str, Any]) -> None:
-    """The design's volumes fill the 1000 GiB disk; the standalone Ollama's default 50 GiB volume does not fit."""
+def test_example_disk_is_over_by_the_standalone_and_prometheus_volumes(example_plan: dict[str, Any]) -> None:
+    """The design's volumes fill the 1000 GiB disk; the standalone Ollama's and Prometheus's 50 GiB do not fit."""
     disk = example_plan["budget"]["disk"]
-    assert disk["requested"] == 1050 and disk["over_by"] == 50
+    assert disk["requested"] == 1100 and disk["over_by"] == 100
     errors = _problems(example_plan, "budget/disk", "error")
-    assert any("disk over-committed: volumes and reservations need 1050 GiB" in m for m in errors)
+    assert any("disk over-committed: volumes and reservations need 1100 GiB" in m for m in errors)
     # The message lists what takes the space, so the user sees which volume to shrink.
-    assert any("over by 50" in m and "volume ollama_standalone 50" in m for m in errors), errors
+    assert any(
+        "over by 100" in m and "volume ollama_standalone 50" in m and "volume prometheus 50" in m for m in errors
+    )
+
+
+def _disk_items(**changes: Any) -> dict[str, float]:
+    plan = bud.build_plan(**_with(**changes))
+    return {i["name"]: i["value"] for i in plan["budget"]["disk"]["items"]}
+
+
+def test_prometheus_volume_is_budgeted_when_monitoring_is_on() -> None:
+    # The monitoring role's default, from the one constant the role's defaults are checked against.
+    assert _disk_items(monitoring={})["volume prometheus"] == const.MONITORING_VOLUME_GB
+    assert _disk_items(monitoring={"volume_gb": 40})["volume prometheus"] == 40
+    # aistack_volumes.prometheus wins, as in playbooks/vars/monitoring.yml.
+    volumes = {**example_plan_inputs()["volumes"], "prometheus": {"size_gb": 80}}
+    assert _disk_items(volumes=volumes, monitoring={"volume_gb": 40})["volume prometheus"] == 80
+    assert "volume prometheus" not in _disk_items(monitoring_enabled=False)
+    assert "volume prometheus" not in _disk_items(monitoring_enabled="no")
+    # Monitoring is off for capacity_plan callers that do not say otherwise.
+    inputs = _with()
+    del inputs["monitoring_enabled"]
+    assert "volume prometheus" not in {i["name"] for i in bud.build_plan(**inputs)["budget"]["disk"]["items"]}
+
+
+def test_bad_monitoring_settings_are_named() -> None:
+    plan = bud.build_plan(**_with(monitoring_enabled="maybe", monitoring={"volume_gb": -1}))
+    assert any(m.startswith("aistack_monitoring_enabled is text 'maybe'") for m in _errors(plan))
+    plan = bud.build_plan(**_with(monitoring={"volume_gb": "big"}))
+    assert any(m.startswith("aistack_monitoring.volume_gb is text 'big'") for m in _errors(plan))
 
 
 def test_example_70b_models_do_not_fit_in_vram(example_plan: dict[str, Any]) -> None:

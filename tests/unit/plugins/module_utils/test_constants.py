@@ -93,3 +93,11 @@ def test_k3s_reservation_defaults_are_what_the_planner_assumes() -> None:
 def test_standalone_volume_default_is_what_preflight_budgets() -> None:
     defaults = yaml.safe_load((ROOT / "roles/ollama/defaults/main.yml").read_text())
     assert defaults["ollama_standalone"]["volume_gb"] == const.OLLAMA_STANDALONE_VOLUME_GB
+
+
+def test_monitoring_volume_default_is_what_preflight_budgets() -> None:
+    defaults = yaml.safe_load((ROOT / "roles/monitoring/defaults/main.yml").read_text())
+    assert defaults["monitoring_volume_gb"] == const.MONITORING_VOLUME_GB
+    # The playbooks' fallback when neither aistack_volumes.prometheus nor aistack_monitoring.volume_gb is set.
+    mapped = yaml.safe_load((ROOT / "playbooks/vars/monitoring.yml").read_text())["monitoring_volume_gb"]
+    assert mapped.rstrip(" }").endswith(f"| default({const.MONITORING_VOLUME_GB}))"), mapped
