@@ -10,7 +10,8 @@ inventory pins and the model's architecture:
     produced ``ollama ps`` SIZE / size_vram for the llama.cpp runner up to
     Ollama 0.12.10 (and for every model before 0.11.11): every GPU that gets
     layers holds a minimum reserve of 457 MiB plus one spare layer (the first
-    block, ``blk.0``, with its KV cache); layers go from the last to the first
+    block, ``blk.0``, with its KV cache; from 0.12.11 both only keep room free
+    while placing and are not part of the model); layers go from the last to the first
     while they fit beside the larger compute graph; the output layer (with a
     vision projector's weights and graph) goes last; the full graph is charged
     only when every layer fits. KV cache and compute graph follow Ollama's
