@@ -29,13 +29,13 @@ TABLE = ROOT / "tests" / "unit" / "data" / "ground_truth.yml"
 # The repository is the collection; its parent chain .cache/collections makes the import work.
 sys.path.insert(0, str(ROOT / ".cache" / "collections"))
 
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_catalog import build_catalog
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import (
     GIB,
     MIB,
     estimate,
     parse_version,
 )
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import build_catalog
 
 # measured key -> (Estimate attribute, unit in bytes)
 FIELDS: dict[str, tuple[str, int]] = {

@@ -8,24 +8,25 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_catalog import build_catalog
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import GIB, ModelSpec, parse_version
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_facts import specs_from_facts
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import (
-    MAX_DISK_GB,
-    OllamaSettings,
-    Problems,
-    build_catalog,
-    mapping,
-    number,
-    parse_settings,
     validate_allocations,
     validate_hardware,
     validate_models,
     validate_problems,
     validate_sizes,
 )
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import problem as _problem
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_instance import InstancePlanner, fmt, gib
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_problems import (
+    MAX_DISK_GB,
+    Problems,
+    mapping,
+    number,
+)
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_problems import problem as _problem
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_settings import OllamaSettings, parse_settings
 from ansible_collections.aistack.baremetal.plugins.module_utils._constants import (
     K3S_EVICTION_HARD_MEMORY_MI,
     K3S_KUBE_RESERVED,

@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import ModelSpec
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import (
-    CapacityInputError,
-    Problems,
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_catalog import (
     normalise_model_name,
     spec_from_row,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_estimate import ModelSpec
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_problems import CapacityInputError, Problems
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import OPTIONAL_DEFAULTS, REQUIRED_FIELDS
 
 ROW_FIELDS = tuple(REQUIRED_FIELDS) + tuple(k for k in OPTIONAL_DEFAULTS if k not in ("source", "unverified"))

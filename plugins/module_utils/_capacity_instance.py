@@ -23,8 +23,8 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_flash 
     flash_attention_default,
     kv_cache,
 )
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import OllamaSettings
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import problem as _problem
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_problems import problem as _problem
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_settings import OllamaSettings
 
 # Share of free memory co-resident models should stay under: 20 % stays free for the
 # runner's own allocations, CUDA context growth and fragmentation (docs/capacity.md).

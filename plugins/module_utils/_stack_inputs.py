@@ -14,11 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import (
-    Problems,
-    mapping,
-    validate_hardware,
-)
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import validate_hardware
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_problems import Problems, mapping
 from ansible_collections.aistack.baremetal.plugins.module_utils._constants import (
     KNOWN_CHART_VERSIONS,
     OPEN_WEBUI_MIN_VERSION,

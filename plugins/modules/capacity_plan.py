@@ -253,7 +253,7 @@ plan:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_budget import build_plan
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_inputs import CapacityInputError
+from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_problems import CapacityInputError
 
 
 def main() -> None:

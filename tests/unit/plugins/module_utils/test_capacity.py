@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_budget as bud
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_catalog as cat
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_estimate as est
-from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_inputs as inp
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_problems as prob
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_settings as sets
 from ansible_collections.aistack.baremetal.plugins.module_utils import _constants as const
 from ansible_collections.aistack.baremetal.plugins.module_utils._model_catalog import CATALOG, REQUIRED_FIELDS
 from ansible_collections.aistack.baremetal.tests.unit.example_inventory import example_plan_inputs
@@ -42,7 +44,7 @@ def example_plan() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def catalog() -> dict[str, est.ModelSpec]:
-    return inp.build_catalog()
+    return cat.build_catalog()
 
 
 # ---------------------------------------------------------------------------
@@ -76,7 +78,7 @@ def test_catalog_rows_carry_every_required_field() -> None:
     ],
 )
 def test_normalise_model_name(name: str, expected: str) -> None:
-    assert inp.normalise_model_name(name) == expected
+    assert cat.normalise_model_name(name) == expected
 
 
 def test_tensor_split_matches_the_measured_llama31_blob(catalog: dict[str, est.ModelSpec]) -> None:
@@ -99,7 +101,7 @@ def test_extra_row_overrides_and_defaults_head_dim() -> None:
         "vocab_size": 151_936,
         "context_length": 32768,
     }
-    catalog = inp.build_catalog([row, {**CATALOG[0], "size_bytes": 2_000_000_000}])
+    catalog = cat.build_catalog([row, {**CATALOG[0], "size_bytes": 2_000_000_000}])
     assert catalog["tiny:1b"].key_length == 64  # E / H
     assert catalog["tiny:1b"].source.startswith("aistack_model_catalog_extra")
     assert catalog["llama3.2:1b"].size_bytes == 2_000_000_000
@@ -132,7 +134,7 @@ def test_llama_graph_formula_worked_example(catalog: dict[str, est.ModelSpec]) -
 
 def test_unknown_architecture_uses_the_gqa_fallback() -> None:
     row = {**CATALOG[3], "name": "odd:7b", "architecture": "mamba9"}
-    spec = inp.build_catalog([row])["odd:7b"]
+    spec = cat.build_catalog([row])["odd:7b"]
     partial, full = est.graph_size(spec, 8192, 512, 6 * 1000)
     assert partial == full == (32 // 8) * 6000 // 6
 
@@ -196,19 +198,19 @@ def test_default_num_ctx_follows_the_vram_tiers(vram_gib: float, expected: int) 
 
 def test_quantised_kv_without_flash_attention_is_no_input_error() -> None:
     # Whether the quantised cache applies is decided per model and release (_capacity_flash), not here.
-    problems = inp.Problems()
-    settings = inp.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0"}, problems)
+    problems = prob.Problems()
+    settings = sets.parse_settings({"OLLAMA_KV_CACHE_TYPE": "q8_0"}, problems)
     assert (settings.kv_cache_type, settings.flash_attention, problems.items) == ("q8_0", None, [])
     # Ollama would read an unparsable boolean as true; preflight refuses it instead.
-    problems = inp.Problems()
-    assert inp.parse_settings({"OLLAMA_FLASH_ATTENTION": "yes please"}, problems).flash_attention is None
+    problems = prob.Problems()
+    assert sets.parse_settings({"OLLAMA_FLASH_ATTENTION": "yes please"}, problems).flash_attention is None
     assert "OLLAMA_FLASH_ATTENTION is text 'yes please'" in problems.items[0]["message"]
-    assert inp.parse_settings({"OLLAMA_FLASH_ATTENTION": "false"}).flash_attention is False
-    assert inp.parse_settings({"OLLAMA_FLASH_ATTENTION": True}).flash_attention is True
+    assert sets.parse_settings({"OLLAMA_FLASH_ATTENTION": "false"}).flash_attention is False
+    assert sets.parse_settings({"OLLAMA_FLASH_ATTENTION": True}).flash_attention is True
 
 
 def test_max_loaded_models_default_is_three_per_gpu() -> None:
-    settings = inp.parse_settings({})
+    settings = sets.parse_settings({})
     assert settings.loaded_limit(0) == 3 and settings.loaded_limit(2) == 6
     assert settings.num_parallel == 1
 

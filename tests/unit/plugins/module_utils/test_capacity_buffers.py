@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_buffers as buf
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_catalog as cat
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_estimate as est
-from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_inputs as inp
 
 GIB = est.GIB
 MIB = est.MIB
@@ -26,7 +26,7 @@ TOKEN_EMBD = 201_088 * 2880 * 2  # BF16
 
 @pytest.fixture(scope="module")
 def gpt_oss() -> est.ModelSpec:
-    return inp.build_catalog([])["gpt-oss:20b"]
+    return cat.build_catalog([])["gpt-oss:20b"]
 
 
 def test_token_embd_is_counted_as_input_weights(gpt_oss: est.ModelSpec) -> None:
@@ -80,7 +80,7 @@ def test_without_flash_attention_one_blocks_scores_are_charged() -> None:
         "context_length": 131_072,
         "feed_forward_length": 32_768,
     }
-    spec = inp.spec_from_row(row, "test")
+    spec = cat.spec_from_row(row, "test")
     cells = buf.kv_cells(spec, 8192, 1, 512, "allocations")
     graph = buf.engine_graph(spec, cells, 512, 1)[0]
     scores = 4 * 512 * 32 * 8192

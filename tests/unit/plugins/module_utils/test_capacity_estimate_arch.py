@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_catalog as cat
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_estimate as est
-from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_inputs as inp
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_problems as prob
 
 GIB = est.GIB
 MIB = est.MIB
@@ -42,7 +43,7 @@ KV_TOKEN = (256 + 256) * 8 * 2  # bytes per token and block, f16
 
 @pytest.fixture(scope="module")
 def gemma() -> est.ModelSpec:
-    return inp.spec_from_row(GEMMA3_12B, "test")
+    return cat.spec_from_row(GEMMA3_12B, "test")
 
 
 def test_gemma3_windowed_blocks_follow_the_five_of_six_pattern(gemma: est.ModelSpec) -> None:
@@ -68,7 +69,7 @@ def test_gemma3_window_scales_with_parallel_slots(gemma: est.ModelSpec) -> None:
 
 def test_gemma2_estimator_charges_the_full_context() -> None:
     """Ollama's estimator bounds only gemma3 and gpt-oss; gemma2 pays the full context."""
-    spec = inp.spec_from_row({**GEMMA3_12B, "architecture": "gemma2", "projector_bytes": 0}, "test")
+    spec = cat.spec_from_row({**GEMMA3_12B, "architecture": "gemma2", "projector_bytes": 0}, "test")
     assert spec.swa_layers[:2] == (True, False)
     assert sum(est.kv_layers(spec, 8192, 1, 512, "f16", "estimator")) == 48 * 8192 * KV_TOKEN
     # the newer engine would bound it
@@ -128,7 +129,7 @@ def test_allocations_kv_uses_real_element_sizes_and_padding(gemma: est.ModelSpec
 
 
 def test_gpt_oss_even_blocks_hold_4096_tokens_per_slot() -> None:
-    spec = inp.spec_from_row(
+    spec = cat.spec_from_row(
         {
             "name": "gpt-oss:test",
             "size_bytes": 13_000_000_000,
@@ -179,7 +180,7 @@ MOE: dict[str, Any] = {
 
 
 def test_moe_first_dense_block_is_smaller() -> None:
-    spec = inp.spec_from_row(MOE, "test")
+    spec = cat.spec_from_row(MOE, "test")
     blocks = spec.block_sizes()
     e = 2048
     attention = e * (16 * 192 + 16 * (192 + 128)) + 16 * 128 * e
@@ -193,7 +194,7 @@ def test_moe_first_dense_block_is_smaller() -> None:
 
 def test_moe_spare_layer_is_the_first_dense_block() -> None:
     """Ollama reserves blk.0 (dense) as the spare layer, not the average (expert) block."""
-    spec = inp.spec_from_row(MOE, "test")
+    spec = cat.spec_from_row(MOE, "test")
     result = est.estimate(spec, 4096, 1, "f16", [80 * GIB])
     kv0 = 4096 * (192 + 128) * 16 * 2
     assert result.overhead == est.GPU_MINIMUM_MEMORY + spec.block_sizes()[0] + kv0
@@ -202,13 +203,13 @@ def test_moe_spare_layer_is_the_first_dense_block() -> None:
 
 
 def test_moe_without_dense_blocks_has_equal_blocks() -> None:
-    spec = inp.spec_from_row({**MOE, "leading_dense_block_count": 0}, "test")
+    spec = cat.spec_from_row({**MOE, "leading_dense_block_count": 0}, "test")
     assert set(spec.block_sizes()) == {spec.layer_bytes}
 
 
 def test_moe_layer_placement_uses_each_block_size() -> None:
     """A GPU too small for every block: the expert blocks go first (from the last), each at its own size."""
-    spec = inp.spec_from_row(MOE, "test")
+    spec = cat.spec_from_row(MOE, "test")
     blocks = spec.block_sizes()
     kv_block = 4096 * (192 + 128) * 16 * 2
     partial, full = est.graph_size(spec, 4096, 512, 27 * kv_block)
@@ -232,7 +233,7 @@ def test_moe_layer_placement_uses_each_block_size() -> None:
     ],
 )
 def test_method_depends_on_version_and_architecture(version: str | None, arch: str, method: str) -> None:
-    spec = inp.spec_from_row({**GEMMA3_12B, "architecture": arch}, "test")
+    spec = cat.spec_from_row({**GEMMA3_12B, "architecture": arch}, "test")
     assert est.method_for(spec, est.parse_version(version)) == method
 
 
@@ -245,13 +246,13 @@ def test_parse_version() -> None:
 
 
 def test_bad_sliding_window_layers_are_named() -> None:
-    with pytest.raises(inp.CapacityInputError, match="sliding_window_layers"):
-        inp.spec_from_row({**GEMMA3_12B, "sliding_window_layers": [True, False]}, "test")
+    with pytest.raises(prob.CapacityInputError, match="sliding_window_layers"):
+        cat.spec_from_row({**GEMMA3_12B, "sliding_window_layers": [True, False]}, "test")
 
 
 def test_deepseek2_graph_formula() -> None:
     """16384 tokens, batch 512: Ollama logged graph.full 568.0 MiB and graph.partial 759.4 MiB (ollama#5136)."""
-    spec = inp.spec_from_row({**MOE, "vocab_size": 102_400}, "test")
+    spec = cat.spec_from_row({**MOE, "vocab_size": 102_400}, "test")
     partial, full = est.graph_size(spec, 16384, 512, 0)
     assert full == 4 * 512 * (3 * 2048 + 2 + 16384 * 17 + 2 * 192 * 16) == 595_595_264
     assert partial == (

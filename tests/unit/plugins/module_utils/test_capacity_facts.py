@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_budget as bud
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_catalog as cat
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_facts as fac
-from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_inputs as inp
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_problems as prob
 from ansible_collections.aistack.baremetal.plugins.module_utils import _model_sources as src
 from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_name import ModelName
 from ansible_collections.aistack.baremetal.tests.unit import gguf_models as gm
@@ -42,7 +43,7 @@ def test_row_from_facts_keeps_the_architecture(gemma_result: dict[str, Any]) -> 
     assert row["sliding_window"] == 1024
     assert row["sliding_window_layers"][:6] == [True] * 5 + [False]
     assert row["block_count"] == 48 and row["head_count_kv"] == 8 and row["key_length"] == 256
-    spec = inp.spec_from_row(row, "test", "artifact")
+    spec = cat.spec_from_row(row, "test", "artifact")
     assert spec.swa_layers.count(False) == 8
 
 
@@ -79,7 +80,7 @@ def test_facts_win_over_the_catalog_and_extra_rows_win_over_facts(gemma_result: 
     facts["name"] = "llama3.1:8b"
     plan = _plan([{"name": "llama3.1:8b", "tier": "hot"}], [facts], None)
     assert plan["models"]["primary"]["models"][0]["facts_from"] == "artifact"
-    catalog = inp.build_catalog(
+    catalog = cat.build_catalog(
         [
             {
                 "name": "llama3.1:8b",
@@ -93,8 +94,8 @@ def test_facts_win_over_the_catalog_and_extra_rows_win_over_facts(gemma_result: 
                 "context_length": 131_072,
             }
         ],
-        inp.Problems(),
-        fac.specs_from_facts([facts], inp.Problems()),
+        prob.Problems(),
+        fac.specs_from_facts([facts], prob.Problems()),
     )
     assert catalog["llama3.1:8b"].origin == "catalog_extra"
 
@@ -113,7 +114,7 @@ def test_facts_that_make_no_spec_leave_the_model_not_estimated(gemma_result: dic
 
 
 def test_models_without_facts_and_bad_facts_lists() -> None:
-    problems = inp.Problems()
+    problems = prob.Problems()
     missing = {"name": "x:1", "estimated": False, "facts": None, "reason": "no source"}
     assert fac.specs_from_facts([missing], problems) == {}
     assert fac.specs_from_facts(None, problems) == {}

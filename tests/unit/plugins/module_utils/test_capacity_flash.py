@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_budget as bud
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_catalog as cat
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_flash as fl
-from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_inputs as inp
 from ansible_collections.aistack.baremetal.tests.unit.example_inventory import example_plan_inputs
 
-CATALOG = inp.build_catalog()
+CATALOG = cat.build_catalog()
 LLAMA = CATALOG["llama3.1:8b"]
 GEMMA3 = CATALOG["gemma3:12b"]
 QWEN3 = CATALOG["qwen3:8b"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_catalog as cat
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_estimate as est
-from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_inputs as inp
 
-SPEC = inp.build_catalog()["llama3.1:8b"]
+SPEC = cat.build_catalog()["llama3.1:8b"]
 OLD = (0, 12, 10)
 NEW = (0, 12, 11)
 
@@ -48,7 +48,7 @@ def test_cpu_only_has_no_spare_layer_from_0_12_11() -> None:
 
 
 def test_newer_engine_models_are_unchanged() -> None:
-    gemma = inp.build_catalog()["gemma3:12b"]
+    gemma = cat.build_catalog()["gemma3:12b"]
     for version in (OLD, NEW):
         method = est.method_for(gemma, version)
         assert method == "allocations"

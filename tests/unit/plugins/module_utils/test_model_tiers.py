@@ -99,12 +99,13 @@ def test_same_model_same_tier_twice_is_one_model() -> None:
 def test_one_entry_check_serves_the_models_role_and_the_planner(entry: object, field: str) -> None:
     """The planner reports (not raises) exactly the entries the models role refuses, through parse_entry."""
     from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_inputs as inp
+    from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_problems as prob
     from ansible_collections.aistack.baremetal.plugins.module_utils import _model_tiers as tiers
 
     with pytest.raises(tiers.ModelPlanError) as caught:
         tiers.parse_entry(entry, "aistack_models.primary[0]")
     assert caught.value.field == field
-    problems = inp.Problems()
+    problems = prob.Problems()
     known, unknown = inp.validate_models({"primary": [entry]}, {}, problems)
     assert known == {"primary": []} and unknown == {"primary": []}
     assert len(problems.items) == 1 and "aistack_models.primary[0]" in problems.items[0]["message"]
