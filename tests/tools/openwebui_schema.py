@@ -53,14 +53,14 @@ def _collection() -> ModuleType:
     does it: .cache/collections/ansible_collections/aistack/baremetal -> the clone.
     """
     try:
-        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config")
+        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_profiles")
     except ModuleNotFoundError:
         namespace = ROOT / ".cache" / "collections" / "ansible_collections" / "aistack"
         namespace.mkdir(parents=True, exist_ok=True)
         if not (namespace / "baremetal").exists():
             (namespace / "baremetal").symlink_to(ROOT)
         sys.path.insert(0, str(ROOT / ".cache" / "collections"))
-        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config")
+        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_profiles")
 
 
 _CONFIG = _collection()
@@ -80,7 +80,7 @@ release: ``tests/harness/openwebui.sh dump VERSION`` then
 ``CHANGES`` holds one entry per family, oldest first: ``(reference release,
 differences)``. The first entry is complete; every later one holds only what
 differs from the family before it (a key set to ``None`` is gone, a dict is
-merged key by key, anything else replaces). ``_openwebui_config.SHAPES``
+merged key by key, anything else replaces). ``_openwebui_profiles.SHAPES``
 rebuilds each family's full shapes from them. The shapes are:
 
 * ``bodies``: section -> POST body of its update endpoint, field name -> type

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_config as cfg
+from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_profiles as cfg
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_schema as schema
 
 ROOT = Path(__file__).resolve().parents[3]
