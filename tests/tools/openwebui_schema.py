@@ -133,7 +133,10 @@ def type_of(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
             return kind  # a nested object that may be null keeps its tree
         kinds = [type_of(spec, o) for o in rest]
         if all(isinstance(k, str) and k != "any" for k in kinds):
-            return "|".join(k.rstrip("?") for k in kinds) + ("?" if nullable else "")
+            # Sorted: a union is a set of types, and releases list the same
+            # members in different orders; equal shapes must compare equal.
+            members = sorted({member for k in kinds for member in k.rstrip("?").split("|")})
+            return "|".join(members) + ("?" if nullable else "")
         return "any"
     kind = schema.get("type")
     if kind == "object" and "properties" in schema:
