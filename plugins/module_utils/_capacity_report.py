@@ -1,31 +1,36 @@
 # Copyright: aistack.baremetal contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Render capacity plans (from _capacity_budget.build_plan) as Markdown, HTML with inline SVG, and JSON."""
+"""Render capacity plans (from _capacity_budget.build_plan) as Markdown, HTML with inline SVG, and JSON.
+
+The tables and charts are drawn by :mod:`._report_tables` and :mod:`._report_charts`,
+the files written by :mod:`._report_files`; this file decides what a capacity
+plan's report shows.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from ansible_collections.aistack.baremetal.plugins.module_utils._report_charts import (
+    COLORS,
+    MODEL_PALETTE,
+    figure,
+    hbar_chart,
+)
+from ansible_collections.aistack.baremetal.plugins.module_utils._report_tables import (
+    CSS,
+    Cell,
+    html_table,
+    md_cell,
+    md_table,
+)
+
 GIB = 1024**3
 
-COLORS = {
-    "weights": "#4e79a7",
-    "kv": "#f28e2b",
-    "graph": "#e15759",
-    "overhead": "#76b7b2",
-    "vram": "#59a14f",
-    "ram": "#edc948",
-    "over": "#d62728",
-    "line": "#222222",
-}
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac")
-# Models get colours the component charts do not use.
-MODEL_PALETTE = ("#9467bd", "#8c564b", "#bcbd22", "#17becf", "#e377c2", "#7f7f7f", "#2ca02c", "#1f3b73")
 COMPONENTS = (("weights", "weights"), ("kv", "KV cache"), ("graph", "compute graph"), ("overhead", "GPU overhead"))
 
 
@@ -36,10 +41,6 @@ class ReportError(ValueError):
 def _g(value: float) -> str:
     """Bytes as a short GiB figure."""
     return f"{value / GIB:.1f}"
-
-
-def _n(value: float) -> str:
-    return f"{value:g}" if float(value) == int(value) else f"{value:.1f}"
 
 
 def _check(plans: Sequence[Mapping[str, Any]]) -> None:
@@ -60,17 +61,15 @@ def count(plans: Sequence[Mapping[str, Any]], severity: str) -> int:
 def _hardware_line(hw: Mapping[str, Any]) -> str:
     if not hw:
         return "Hardware unknown, nothing planned (see the problems)"
-    gpus = ", ".join(f"{g['name']} ({_n(g['memory_mib'] / 1024)} GiB)" for g in hw.get("gpus", [])) or "no GPU"
-    disks = ", ".join(f"{d['device']} {_n(d['size_gb'])} GiB" for d in hw.get("disks", [])) or "no disk"
-    return f"{hw['cpu_cores']} cores, {_n(hw['memory_gb'])} GiB RAM, {gpus}, {disks}"
+    gpus = ", ".join(f"{g['name']} ({figure(g['memory_mib'] / 1024)} GiB)" for g in hw.get("gpus", [])) or "no GPU"
+    disks = ", ".join(f"{d['device']} {figure(d['size_gb'])} GiB" for d in hw.get("disks", [])) or "no disk"
+    return f"{hw['cpu_cores']} cores, {figure(hw['memory_gb'])} GiB RAM, {gpus}, {disks}"
 
 
 # ---------------------------------------------------------------------------
 # The row model: what every format shows, computed once
 # ---------------------------------------------------------------------------
 
-# A cell: its text and whether it marks a problem (bold in Markdown, red in HTML).
-Cell = tuple[str, bool]
 
 BUDGET_HEAD = ("resource", "requested", "available", "status")
 MODEL_HEAD = (
@@ -102,9 +101,9 @@ def _budget_cells(label: str, budget: Mapping[str, Any]) -> list[Cell]:
     over = budget["over_by"]
     return [
         (label, False),
-        (f"{_n(budget['requested'])} {unit}", False),
-        (f"{_n(budget['available'])} {unit}", False),
-        (f"over by {_n(over)}", True) if over > 0 else ("ok", False),
+        (f"{figure(budget['requested'])} {unit}", False),
+        (f"{figure(budget['available'])} {unit}", False),
+        (f"over by {figure(over)}", True) if over > 0 else ("ok", False),
     ]
 
 
@@ -212,9 +211,10 @@ def host_section(plan: Mapping[str, Any]) -> dict[str, Any]:
         k = budget["kubelet"]
         guide = k.get("kube_reserved_guideline")
         kubelet = (
-            f"Kubelet reservations (k3s): kube-reserved cpu {_n(k['kube_reserved']['cpu'])}, memory "
-            f"{_n(k['kube_reserved']['memory_gb'])} GiB; system-reserved cpu {_n(k['system_reserved']['cpu'])}, "
-            f"memory {_n(k['system_reserved']['memory_gb'])} GiB; eviction-hard memory.available "
+            f"Kubelet reservations (k3s): kube-reserved cpu {figure(k['kube_reserved']['cpu'])}, memory "
+            f"{figure(k['kube_reserved']['memory_gb'])} GiB; "
+            f"system-reserved cpu {figure(k['system_reserved']['cpu'])}, "
+            f"memory {figure(k['system_reserved']['memory_gb'])} GiB; eviction-hard memory.available "
             f"{k['eviction_hard_memory_gb']} GiB."
             + (
                 f" Guideline for kube-reserved on this host: cpu {guide['cpu']}, memory {guide['memory_gb']} GiB."
@@ -241,20 +241,6 @@ def host_section(plan: Mapping[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def _md_cell(cell: Cell) -> str:
-    text, bad = cell
-    return f"**{text}**" if bad else text
-
-
-def _md_table(head: Sequence[str], rows: Sequence[Sequence[Cell]], numeric: frozenset[int] = frozenset()) -> list[str]:
-    align = ["---:" if i in numeric else "---" for i in range(len(head))]
-    return [
-        "| " + " | ".join(head) + " |",
-        "|" + "|".join(align) + "|",
-        *("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows),
-    ]
-
-
 def render_markdown(plans: Sequence[Mapping[str, Any]]) -> str:
     _check(plans)
     out: list[str] = []
@@ -266,14 +252,14 @@ def render_markdown(plans: Sequence[Mapping[str, Any]]) -> str:
             "",
         ]
         if section["budget_rows"]:
-            out += ["## Budget", "", *_md_table(BUDGET_HEAD, section["budget_rows"], frozenset({1, 2}))]
+            out += ["## Budget", "", *md_table(BUDGET_HEAD, section["budget_rows"], frozenset({1, 2}))]
             out += ["", section["kubelet"], ""]
         if section["instances"]:
             out += ["## Models", ""]
         for inst in section["instances"]:
             out += [f"### {inst['heading']}", "", inst["settings"], ""]
-            out += _md_table(MODEL_HEAD, inst["rows"], MODEL_NUMERIC)
-            out += ["", *(f"- {_md_cell(note)}" for note in inst["notes"]), ""]
+            out += md_table(MODEL_HEAD, inst["rows"], MODEL_NUMERIC)
+            out += ["", *(f"- {md_cell(note)}" for note in inst["notes"]), ""]
         out += ["## Problems", ""]
         if not section["problems"]:
             out.append("None.")
@@ -290,139 +276,22 @@ def render_markdown(plans: Sequence[Mapping[str, Any]]) -> str:
 # ---------------------------------------------------------------------------
 
 
-def hbar_chart(
-    title: str,
-    rows: Sequence[tuple[str, Sequence[tuple[float, str, str]]]],
-    lines: Sequence[tuple[float, str, str]] = (),
-    unit: str = "GiB",
-    legend: Sequence[tuple[str, str]] = (),
-    width: int = 1100,
-) -> str:
-    """Horizontal stacked bars. rows: (label, [(value, color, tooltip)]); lines: (value, label, color)."""
-    label_w, right_pad, bar_h, gap, top = 230, 60, 22, 10, 58
-    # Legend entries flow left to right and wrap at the chart's width.
-    legend_pos = []
-    lx, ly = 10.0, 0
-    for name, _color in legend:
-        item_w = 26 + 7.0 * len(name)
-        if lx + item_w > width - 10 and lx > 10:
-            lx, ly = 10.0, ly + 18
-        legend_pos.append((lx, ly))
-        lx += item_w
-    legend_h = (ly + 24) if legend else 0
-    axis_y = top + len(rows) * (bar_h + gap)
-    height = axis_y + 26 + legend_h
-    plot_w = width - label_w - right_pad
-    scale_max = max([sum(seg[0] for seg in segs) for _label, segs in rows] + [line[0] for line in lines] + [1e-9])
-    scale_max *= 1.05
-
-    def x(value: float) -> float:
-        return label_w + plot_w * value / scale_max
-
-    parts = svg_frame(title, width, height, label_w, top, axis_y, scale_max, unit, x, _n)
-    for index, (label, segs) in enumerate(rows):
-        y = top + index * (bar_h + gap)
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" class="label" text-anchor="end">{escape(label)}</text>'
-        )
-        start = 0.0
-        for value, color, tip in segs:
-            if value <= 0:
-                continue
-            parts.append(
-                f'<rect x="{x(start):.1f}" y="{y}" width="{max(x(start + value) - x(start), 0.5):.1f}" '
-                f'height="{bar_h}" fill="{color}"><title>{escape(tip)}</title></rect>'
-            )
-            start += value
-        parts.append(
-            f'<text x="{x(start) + 4:.1f}" y="{y + bar_h * 0.7:.1f}" class="value">{_n(round(start, 1))}</text>'
-        )
-    parts.extend(svg_markers(lines, x, width - right_pad, top, axis_y))
-    for (name, color), (lx, ly) in zip(legend, legend_pos, strict=True):
-        base = axis_y + 40 + ly
-        parts.append(
-            f'<rect x="{lx:.1f}" y="{base - 10}" width="12" height="12" fill="{color}"/>'
-            f'<text x="{lx + 16:.1f}" y="{base}" class="legend">{escape(name)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def svg_frame(
-    title: str,
-    width: int,
-    height: float,
-    label_w: int,
-    top: int,
-    axis_y: float,
-    scale_max: float,
-    unit: str,
-    x: Callable[[float], float],
-    tick_text: Callable[[float], str],
-) -> list[str]:
-    """Open a chart: the svg element, its title, the vertical grid with tick labels and the unit."""
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="10" y="22" class="title">{escape(title)}</text>',
-    ]
-    step = _nice_step(scale_max)
-    tick = 0.0
-    while tick <= scale_max:
-        parts.append(
-            f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{axis_y}" class="grid"/>'
-            f'<text x="{x(tick):.1f}" y="{axis_y + 14}" class="tick" text-anchor="middle">{tick_text(tick)}</text>'
-        )
-        tick += step
-    parts.append(f'<text x="{label_w - 8}" y="{axis_y + 14}" class="tick" text-anchor="end">{escape(unit)}</text>')
-    return parts
-
-
-def svg_markers(
-    lines: Sequence[tuple[float, str, str]],
-    x: Callable[[float], float],
-    right_edge: float,
-    top: int,
-    axis_y: float,
-) -> list[str]:
-    """Dashed vertical marker lines (value, label, color) with their labels, alternating in height."""
-    parts = []
-    for index, (value, label, color) in enumerate(lines):
-        lx = x(value)
-        # Labels near the right edge go to the left of their line.
-        anchor, dx = ("end", -4) if lx > right_edge - 90 else ("start", 4)
-        parts.append(
-            f'<line x1="{lx:.1f}" y1="{top - 10}" x2="{lx:.1f}" y2="{axis_y}" stroke="{color}" '
-            f'stroke-width="2" stroke-dasharray="6 3"/>'
-            f'<text x="{lx + dx:.1f}" y="{top - 14 - 12 * (index % 2)}" class="marker" fill="{color}" '
-            f'text-anchor="{anchor}">{escape(label)}</text>'
-        )
-    return parts
-
-
-def _nice_step(maximum: float) -> float:
-    raw = maximum / 8
-    magnitude = 10 ** int(f"{raw:e}".split("e")[1])
-    for factor in (1, 2, 5, 10):
-        if raw <= factor * magnitude:
-            return float(factor * magnitude)
-    return float(10 * magnitude)
-
-
 def _allocation_chart(title: str, budget: Mapping[str, Any], capacity_label: str) -> str:
     rows = []
     segs = []
     for index, item in enumerate(budget["items"]):
         if item["value"] > 0:
-            segs.append((float(item["value"]), PALETTE[index % len(PALETTE)], f"{item['name']}: {_n(item['value'])}"))
+            segs.append(
+                (float(item["value"]), PALETTE[index % len(PALETTE)], f"{item['name']}: {figure(item['value'])}")
+            )
     rows.append(("allocations", segs))
     legend = [
-        (f"{i['name']} {_n(i['value'])}", PALETTE[n % len(PALETTE)])
+        (f"{i['name']} {figure(i['value'])}", PALETTE[n % len(PALETTE)])
         for n, i in enumerate(budget["items"])
         if i["value"]
     ]
     color = COLORS["over"] if budget["over_by"] > 0 else COLORS["line"]
-    lines = [(float(budget["available"]), f"{capacity_label} {_n(budget['available'])}", color)]
+    lines = [(float(budget["available"]), f"{capacity_label} {figure(budget['available'])}", color)]
     return hbar_chart(title, rows, lines, unit=budget["unit"], legend=legend)
 
 
@@ -466,31 +335,6 @@ def _hot_chart(name: str, inst: Mapping[str, Any]) -> str:
 # HTML
 # ---------------------------------------------------------------------------
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;max-width:1160px}
-h1{font-size:26px;margin-bottom:4px}h2{margin-top:28px;border-bottom:1px solid #ddd}h3{margin-top:22px}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 7px}
-th{background:#f3f3f3}td.num{text-align:right}.bad{color:#d62728;font-weight:600}.ok{color:#2a7d2a}
-.error{border-left:5px solid #d62728;background:#fdecea;padding:6px 10px;margin:6px 0}
-.warning{border-left:5px solid #e6a700;background:#fff8e1;padding:6px 10px;margin:6px 0}
-.fix{color:#444;font-size:13px;margin-top:3px}.summary{font-size:15px}
-svg.chart{display:block;margin:10px 0;background:#fff;border:1px solid #eee}
-svg .title{font-size:15px;font-weight:600}svg .label,svg .value{font-size:12px}
-svg .tick,svg .legend{font-size:11px;fill:#555}svg .grid{stroke:#e5e5e5}svg .marker{font-size:12px;font-weight:600}
-"""
-
-
-def _html_table(head: Sequence[str], rows: Sequence[Sequence[Cell]], numeric: frozenset[int] = frozenset()) -> str:
-    out = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
-    for row in rows:
-        cells = []
-        for index, (text, bad) in enumerate(row):
-            cls = " ".join(c for c in ("num" if index in numeric else "", "bad" if bad else "") if c)
-            cells.append(f'<td class="{cls}">{escape(text)}</td>' if cls else f"<td>{escape(text)}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table>")
-    return "".join(out)
-
 
 def render_html(plans: Sequence[Mapping[str, Any]]) -> str:
     """One self-contained page (inline CSS and SVG, no scripts or external assets)."""
@@ -507,7 +351,7 @@ def render_html(plans: Sequence[Mapping[str, Any]]) -> str:
         budget = section["budget"]
         if section["budget_rows"]:
             body.append("<h2>Budget</h2>")
-            body.append(_html_table(BUDGET_HEAD, section["budget_rows"], frozenset({1, 2})))
+            body.append(html_table(BUDGET_HEAD, section["budget_rows"], frozenset({1, 2})))
             body.append(_allocation_chart("CPU: allocations against cores", budget["cpu"], "cores"))
             body.append(_allocation_chart("Memory: allocations against RAM (GiB)", budget["memory"], "RAM"))
             if budget["disk"]["items"]:
@@ -522,7 +366,7 @@ def render_html(plans: Sequence[Mapping[str, Any]]) -> str:
                 body.append(_model_chart(inst["name"], inst["plan"]))
             if inst["plan"]["hot_set"]["models"]:
                 body.append(_hot_chart(inst["name"], inst["plan"]))
-            body.append(_html_table(MODEL_HEAD, inst["rows"], MODEL_NUMERIC))
+            body.append(html_table(MODEL_HEAD, inst["rows"], MODEL_NUMERIC))
             body.append(
                 "<ul>"
                 + "".join(
@@ -542,7 +386,7 @@ def render_html(plans: Sequence[Mapping[str, Any]]) -> str:
             )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
-        f"<title>Capacity plan: {escape(hosts)}</title><style>{_CSS}</style></head><body>\n"
+        f"<title>Capacity plan: {escape(hosts)}</title><style>{CSS}</style></head><body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"
     )
@@ -554,7 +398,7 @@ def render_json(plans: Sequence[Mapping[str, Any]]) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Files
+# Files (written by _report_files.write_reports)
 # ---------------------------------------------------------------------------
 
 FILE_NAMES = {"markdown": "report.md", "html": "report.html", "json": "report.json"}
@@ -562,39 +406,3 @@ FILE_NAMES = {"markdown": "report.md", "html": "report.html", "json": "report.js
 
 def render_all(plans: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {"markdown": render_markdown(plans), "html": render_html(plans), "json": render_json(plans)}
-
-
-def write_reports(
-    dest: str, contents: Mapping[str, str], check_mode: bool = False, names: Mapping[str, str] | None = None
-) -> tuple[bool, dict[str, str]]:
-    """Write each file (``names``: kind -> file name, default FILE_NAMES) whose content differs.
-
-    Returns (changed, {kind: path}).
-    """
-    names = FILE_NAMES if names is None else names
-    files = {kind: os.path.join(dest, name) for kind, name in names.items()}
-    changed = False
-    if not check_mode:
-        os.makedirs(dest, exist_ok=True)
-    for kind, path in files.items():
-        text = contents[kind]
-        try:
-            with open(path, encoding="utf-8") as handle:
-                if handle.read() == text:
-                    continue
-        except (FileNotFoundError, UnicodeDecodeError):
-            pass
-        changed = True
-        if check_mode:
-            continue
-        fd, tmp = tempfile.mkstemp(dir=dest, prefix=".report-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-    return changed, files

@@ -10,7 +10,7 @@ release: ``tests/harness/openwebui.sh dump VERSION`` then
 ``CHANGES`` holds one entry per family, oldest first: ``(reference release,
 differences)``. The first entry is complete; every later one holds only what
 differs from the family before it (a key set to ``None`` is gone, a dict is
-merged key by key, anything else replaces). ``_openwebui_config.SHAPES``
+merged key by key, anything else replaces). ``_openwebui_profiles.SHAPES``
 rebuilds each family's full shapes from them. The shapes are:
 
 * ``bodies``: section -> POST body of its update endpoint, field name -> type
@@ -113,7 +113,7 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
                     "automatic1111": {
                         "AUTOMATIC1111_API_AUTH": "str",
                         "AUTOMATIC1111_BASE_URL": "str",
-                        "AUTOMATIC1111_CFG_SCALE": "str|float|int?",
+                        "AUTOMATIC1111_CFG_SCALE": "float|int|str?",
                         "AUTOMATIC1111_SAMPLER": "str?",
                         "AUTOMATIC1111_SCHEDULER": "str?",
                     },
@@ -533,7 +533,6 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         "0.8.0",
         {
             "bodies": {
-                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
                 "permissions": {"workspace": {"skills": "bool"}},
                 "retrieval": {
                     "PDF_LOADER_MODE": "str?",
@@ -546,54 +545,28 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
             }
         },
     ),
-    ("0.8.1", {"bodies": {"auth": {"FOLDER_MAX_FILE_COUNT": "int|str?"}}}),
-    (
-        "0.8.2",
-        {
-            "bodies": {
-                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
-                "permissions": {"sharing": {"public_skills": "bool", "skills": "bool"}},
-            }
-        },
-    ),
+    ("0.8.2", {"bodies": {"permissions": {"sharing": {"public_skills": "bool", "skills": "bool"}}}}),
     (
         "0.8.4",
         {
             "bodies": {
-                "auth": {"FOLDER_MAX_FILE_COUNT": "int|str?"},
                 "models": {"DEFAULT_MODEL_METADATA": "dict?", "DEFAULT_MODEL_PARAMS": "dict?"},
                 "permissions": {"chat": {"web_upload": "bool"}},
                 "retrieval": {"web": {"YOUCOM_API_KEY": "str?"}},
             }
         },
     ),
-    ("0.8.5", {"bodies": {"auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"}}}),
     ("0.8.6", {"bodies": {"permissions": {"access_grants": {"allow_users": "bool"}}}}),
     (
         "0.8.9",
         {
             "bodies": {
-                "auth": {"FOLDER_MAX_FILE_COUNT": "int|str?"},
                 "retrieval": {
                     "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
                     "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
                     "FILE_MAX_COUNT": "int|str?",
                     "FILE_MAX_SIZE": "int|str?",
-                },
-            }
-        },
-    ),
-    (
-        "0.8.10",
-        {
-            "bodies": {
-                "auth": {"FOLDER_MAX_FILE_COUNT": "str|int?"},
-                "retrieval": {
-                    "FILE_IMAGE_COMPRESSION_HEIGHT": "str|int?",
-                    "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
-                    "FILE_MAX_COUNT": "str|int?",
-                    "FILE_MAX_SIZE": "str|int?",
-                },
+                }
             }
         },
     ),
@@ -604,31 +577,13 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
             "bodies": {
                 "audio": {"tts": {"MISTRAL_API_BASE_URL": "str", "MISTRAL_API_KEY": "str"}},
                 "auth": {
-                    "AUTOMATION_MAX_COUNT": "str|int?",
-                    "AUTOMATION_MIN_INTERVAL": "str|int?",
+                    "AUTOMATION_MAX_COUNT": "int|str?",
+                    "AUTOMATION_MIN_INTERVAL": "int|str?",
                     "ENABLE_AUTOMATIONS": "bool",
                     "ENABLE_CALENDAR": "bool",
                 },
                 "permissions": {"features": {"automations": "bool"}},
                 "retrieval": {"RAG_RERANKING_BATCH_SIZE": "int?"},
-            }
-        },
-    ),
-    (
-        "0.9.1",
-        {
-            "bodies": {
-                "auth": {
-                    "AUTOMATION_MAX_COUNT": "int|str?",
-                    "AUTOMATION_MIN_INTERVAL": "int|str?",
-                    "FOLDER_MAX_FILE_COUNT": "int|str?",
-                },
-                "retrieval": {
-                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
-                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
-                    "FILE_MAX_COUNT": "int|str?",
-                    "FILE_MAX_SIZE": "int|str?",
-                },
             }
         },
     ),
@@ -638,77 +593,21 @@ CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
         {
             "bodies": {
                 "audio": {"stt": {"ALLOWED_EXTENSIONS": "list"}},
-                "auth": {
-                    "AUTOMATION_MAX_COUNT": "str|int?",
-                    "AUTOMATION_MIN_INTERVAL": "str|int?",
-                    "FOLDER_MAX_FILE_COUNT": "str|int?",
-                },
                 "permissions": {"sharing": {"public_chats": "bool"}},
-                "retrieval": {
-                    "FILE_IMAGE_COMPRESSION_HEIGHT": "str|int?",
-                    "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
-                    "FILE_MAX_COUNT": "str|int?",
-                    "FILE_MAX_SIZE": "str|int?",
-                    "web": {"BRAVE_SEARCH_CONTEXT_TOKENS": "int?"},
-                },
+                "retrieval": {"web": {"BRAVE_SEARCH_CONTEXT_TOKENS": "int?"}},
                 "tasks": {"ENABLE_VOICE_MODE_PROMPT": "bool"},
                 "tool_server": {"info": "dict?"},
             }
         },
     ),
-    (
-        "0.9.4",
-        {
-            "bodies": {
-                "auth": {
-                    "AUTOMATION_MAX_COUNT": "int|str?",
-                    "AUTOMATION_MIN_INTERVAL": "int|str?",
-                    "FOLDER_MAX_FILE_COUNT": "int|str?",
-                },
-                "retrieval": {
-                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
-                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
-                    "FILE_MAX_COUNT": "int|str?",
-                    "FILE_MAX_SIZE": "int|str?",
-                },
-            }
-        },
-    ),
-    (
-        "0.9.5",
-        {
-            "bodies": {
-                "auth": {
-                    "AUTOMATION_MAX_COUNT": "str|int?",
-                    "AUTOMATION_MIN_INTERVAL": "str|int?",
-                    "FOLDER_MAX_FILE_COUNT": "str|int?",
-                },
-                "permissions": {"features": {"calendar": "bool"}, "sharing": {"public_calendars": "bool"}},
-                "retrieval": {
-                    "FILE_IMAGE_COMPRESSION_HEIGHT": "str|int?",
-                    "FILE_IMAGE_COMPRESSION_WIDTH": "str|int?",
-                    "FILE_MAX_COUNT": "str|int?",
-                    "FILE_MAX_SIZE": "str|int?",
-                },
-            }
-        },
-    ),
+    ("0.9.5", {"bodies": {"permissions": {"features": {"calendar": "bool"}, "sharing": {"public_calendars": "bool"}}}}),
     (
         "0.9.6",
         {
             "bodies": {
-                "auth": {
-                    "AUTOMATION_MAX_COUNT": "int|str?",
-                    "AUTOMATION_MIN_INTERVAL": "int|str?",
-                    "FOLDER_MAX_FILE_COUNT": "int|str?",
-                },
                 "models": {"MODEL_ORDER_LIST": "list"},
                 "retrieval": {
                     "ALLOWED_FILE_EXTENSIONS": "list",
-                    "FILE_IMAGE_COMPRESSION_HEIGHT": "int|str?",
-                    "FILE_IMAGE_COMPRESSION_WIDTH": "int|str?",
-                    "FILE_MAX_COUNT": "int|str?",
-                    "FILE_MAX_SIZE": "int|str?",
                     "MINERU_FILE_EXTENSIONS": "list?",
                     "web": {
                         "LINKUP_API_KEY": "str?",
@@ -888,20 +787,15 @@ FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("0.6.41", "0.6.41", "0.6.42"),
     ("0.6.42", "0.6.42", "0.7.0"),
     ("0.7.0", "0.7.0", "0.8.0"),
-    ("0.8.0", "0.8.0", "0.8.1"),
-    ("0.8.1", "0.8.1", "0.8.2"),
+    ("0.8.0", "0.8.0", "0.8.2"),
     ("0.8.2", "0.8.2", "0.8.4"),
-    ("0.8.4", "0.8.4", "0.8.5"),
-    ("0.8.5", "0.8.5", "0.8.6"),
+    ("0.8.4", "0.8.4", "0.8.6"),
     ("0.8.6", "0.8.6", "0.8.9"),
-    ("0.8.9", "0.8.9", "0.8.10"),
-    ("0.8.10", "0.8.10", "0.8.11"),
+    ("0.8.9", "0.8.9", "0.8.11"),
     ("0.8.11", "0.8.11", "0.9.0"),
-    ("0.9.0", "0.9.0", "0.9.1"),
-    ("0.9.1", "0.9.1", "0.9.2"),
+    ("0.9.0", "0.9.0", "0.9.2"),
     ("0.9.2", "0.9.2", "0.9.3"),
-    ("0.9.3", "0.9.3", "0.9.4"),
-    ("0.9.4", "0.9.4", "0.9.5"),
+    ("0.9.3", "0.9.3", "0.9.5"),
     ("0.9.5", "0.9.5", "0.9.6"),
     ("0.9.6", "0.9.6", "0.10.0"),
     ("0.10.0", "0.10.0", "0.10.2"),
@@ -949,23 +843,23 @@ DUMPED: dict[str, str] = {
     "0.7.0": "0.7.0",
     "0.7.2": "0.7.0",
     "0.8.0": "0.8.0",
-    "0.8.1": "0.8.1",
+    "0.8.1": "0.8.0",
     "0.8.2": "0.8.2",
     "0.8.3": "0.8.2",
     "0.8.4": "0.8.4",
-    "0.8.5": "0.8.5",
+    "0.8.5": "0.8.4",
     "0.8.6": "0.8.6",
     "0.8.7": "0.8.6",
     "0.8.8": "0.8.6",
     "0.8.9": "0.8.9",
-    "0.8.10": "0.8.10",
+    "0.8.10": "0.8.9",
     "0.8.11": "0.8.11",
     "0.8.12": "0.8.11",
     "0.9.0": "0.9.0",
-    "0.9.1": "0.9.1",
+    "0.9.1": "0.9.0",
     "0.9.2": "0.9.2",
     "0.9.3": "0.9.3",
-    "0.9.4": "0.9.4",
+    "0.9.4": "0.9.3",
     "0.9.5": "0.9.5",
     "0.9.6": "0.9.6",
     "0.10.0": "0.10.0",

@@ -15,7 +15,7 @@ from typing import Any
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_budget import build_plan
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_problems import Problems
 from ansible_collections.aistack.baremetal.plugins.module_utils._constants import CONTAINER_VIRT_TYPES, SUPPORTED_OS
-from ansible_collections.aistack.baremetal.plugins.module_utils._hardware import declared_tree
+from ansible_collections.aistack.baremetal.plugins.module_utils._hardware_facts import declared_tree
 from ansible_collections.aistack.baremetal.plugins.module_utils._stack_inputs import (
     check_declared_hardware,
     check_stack,

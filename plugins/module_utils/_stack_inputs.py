@@ -21,7 +21,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._constants impor
     OPEN_WEBUI_MIN_VERSION,
     OPEN_WEBUI_VERSION_LIMIT,
 )
-from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config import supported_ranges
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_profiles import supported_ranges
 from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import (
     FAMILIES as OPEN_WEBUI_FAMILIES,
 )

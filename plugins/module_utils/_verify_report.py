@@ -20,18 +20,15 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_report import (
-    _CSS,
+from ansible_collections.aistack.baremetal.plugins.module_utils._report_charts import (
     COLORS,
     MODEL_PALETTE,
-    Cell,
-    _html_table,
-    _md_table,
     hbar_chart,
     svg_frame,
     svg_markers,
-    write_reports,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._report_files import write_reports
+from ansible_collections.aistack.baremetal.plugins.module_utils._report_tables import CSS, Cell, html_table, md_table
 
 BAND_KEYS = ("params_b", "first_token_s", "tokens_per_s", "users")
 FILE_NAMES = {"markdown": "verify.md", "html": "verify.html", "json": "verify.json"}
@@ -388,10 +385,10 @@ def _summary_line(report: Mapping[str, Any]) -> str:
 def render_markdown(report: Mapping[str, Any]) -> str:
     out = [f"# Verify: {report['inventory'] or 'stack'}", "", f"**{_summary_line(report)}**", ""]
     out += ["## Smoke", ""]
-    out += _md_table(SMOKE_HEAD, _smoke_rows(report)) if report["smoke"] else ["Not run."]
-    out += ["", "## Performance by model size (design bands)", "", *_md_table(BAND_HEAD, _band_rows(report)), ""]
+    out += md_table(SMOKE_HEAD, _smoke_rows(report)) if report["smoke"] else ["Not run."]
+    out += ["", "## Performance by model size (design bands)", "", *md_table(BAND_HEAD, _band_rows(report)), ""]
     if report["models"]:
-        out += ["## Models", "", *_md_table(MODEL_HEAD, _model_rows(report)), ""]
+        out += ["## Models", "", *md_table(MODEL_HEAD, _model_rows(report)), ""]
         for m in report["models"]:
             reasons = m["why"] + m["notes"]
             if reasons:
@@ -485,13 +482,13 @@ def render_html(report: Mapping[str, Any]) -> str:
         f"<h1>Verify: {escape(report['inventory'] or 'stack')}</h1>",
         f'<p class="summary {"ok" if met else "bad"}">{escape(_summary_line(report))}</p>',
         "<h2>Smoke</h2>",
-        _html_table(SMOKE_HEAD, _smoke_rows(report)) if report["smoke"] else "<p>Not run.</p>",
+        html_table(SMOKE_HEAD, _smoke_rows(report)) if report["smoke"] else "<p>Not run.</p>",
         "<h2>Performance by model size (design bands)</h2>",
-        _html_table(BAND_HEAD, _band_rows(report)),
+        html_table(BAND_HEAD, _band_rows(report)),
     ]
     if report["models"]:
         body.append("<h2>Models</h2>")
-        body.append(_html_table(MODEL_HEAD, _model_rows(report), frozenset({3, 4, 5, 6})))
+        body.append(html_table(MODEL_HEAD, _model_rows(report), frozenset({3, 4, 5, 6})))
         items = []
         for m in report["models"]:
             reasons = m["why"] + m["notes"]
@@ -515,7 +512,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         body.append(f"<p>Not judged (size unknown): {escape(', '.join(report['unbanded']))}.</p>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
-        f"<title>Verify: {escape(report['inventory'] or 'stack')}</title><style>{_CSS}</style></head><body>\n"
+        f"<title>Verify: {escape(report['inventory'] or 'stack')}</title><style>{CSS}</style></head><body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"
     )

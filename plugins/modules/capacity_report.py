@@ -95,11 +95,12 @@ warning_count:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_report import (
+    FILE_NAMES,
     ReportError,
     count,
     render_all,
-    write_reports,
 )
+from ansible_collections.aistack.baremetal.plugins.module_utils._report_files import write_reports
 
 
 def main() -> None:
@@ -119,7 +120,7 @@ def main() -> None:
     files: dict[str, str] = {}
     if module.params["dest"]:
         try:
-            changed, files = write_reports(module.params["dest"], contents, module.check_mode)
+            changed, files = write_reports(module.params["dest"], contents, module.check_mode, names=FILE_NAMES)
         except OSError as exc:
             module.fail_json(msg=f"capacity_report: cannot write to {module.params['dest']}: {exc}")
     module.exit_json(

@@ -247,7 +247,9 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aistack.baremetal.plugins.module_utils import _hardware as hw
+from ansible_collections.aistack.baremetal.plugins.module_utils import _hardware_discover as hw_discover
+from ansible_collections.aistack.baremetal.plugins.module_utils import _hardware_facts as hw_facts
+from ansible_collections.aistack.baremetal.plugins.module_utils import _hardware_parse as hw_parse
 
 
 def _read(path: str) -> str:
@@ -257,10 +259,12 @@ def _read(path: str) -> str:
 
 def gather(module: AnsibleModule) -> dict[str, Any]:
     os_release = next((p for p in ("/etc/os-release", "/usr/lib/os-release") if os.path.exists(p)), None)
-    os_info: dict[str, Any] = hw.parse_os_release(_read(os_release)) if os_release else {"distribution": "unknown"}
+    os_info: dict[str, Any] = (
+        hw_parse.parse_os_release(_read(os_release)) if os_release else {"distribution": "unknown"}
+    )
     uname = os.uname()
     os_info.update(kernel=uname.release, architecture=uname.machine)
-    mounts = hw.parse_mounts(_read("/proc/mounts"))
+    mounts = hw_parse.parse_mounts(_read("/proc/mounts"))
 
     def run(args: list[str]) -> tuple[int, str, str]:
         rc, out, err = module.run_command(args)
@@ -270,20 +274,20 @@ def gather(module: AnsibleModule) -> dict[str, Any]:
         path: str | None = module.get_bin_path(name)
         return path
 
-    gpus, driver = hw.discover_gpus(run, which)
+    gpus, driver = hw_discover.discover_gpus(run, which)
     tree: dict[str, Any] = {
         "source": "gathered",
-        "cpu": hw.parse_cpuinfo(_read("/proc/cpuinfo")),
-        "memory": hw.parse_meminfo(_read("/proc/meminfo")),
+        "cpu": hw_parse.parse_cpuinfo(_read("/proc/cpuinfo")),
+        "memory": hw_parse.parse_meminfo(_read("/proc/meminfo")),
         "os": os_info,
-        "virtualization": hw.discover_virtualization(run, which),
-        "secure_boot": hw.discover_secure_boot(run, which),
-        "disks": hw.block_devices(),
-        "storage": [hw.path_usage(p, mounts) for p in module.params["storage_paths"]],
+        "virtualization": hw_discover.discover_virtualization(run, which),
+        "secure_boot": hw_discover.discover_secure_boot(run, which),
+        "disks": hw_discover.block_devices(),
+        "storage": [hw_discover.path_usage(p, mounts) for p in module.params["storage_paths"]],
         "gpus": gpus,
         "gpu_driver": driver,
     }
-    tree["summary"] = hw.summary(tree)
+    tree["summary"] = hw_facts.summary(tree)
     return tree
 
 
@@ -328,8 +332,8 @@ def main() -> None:
         supports_check_mode=True,
     )
     try:
-        tree = hw.declared_tree(module.params["declared"]) if module.params["declared"] else gather(module)
-    except (OSError, hw.HardwareParseError) as exc:
+        tree = hw_facts.declared_tree(module.params["declared"]) if module.params["declared"] else gather(module)
+    except (OSError, hw_parse.HardwareParseError) as exc:
         module.fail_json(msg=f"Cannot read the hardware: {exc}")
     if module.params["set_facts"]:
         module.exit_json(changed=False, ansible_facts={"aistack_hardware": tree})

@@ -224,7 +224,8 @@ requests:
 
 from typing import Any
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup import BackupError, backup, restore
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup import backup, restore
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup_db import BackupError
 from ansible_collections.aistack.baremetal.plugins.module_utils._s3 import S3Client, run_s3_module, s3_module
 
 

@@ -335,11 +335,8 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui impor
     Client,
     OpenWebUIError,
 )
-from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config import (
-    apply,
-    flatten_settings,
-    secret_values,
-)
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config import apply, flatten_settings
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_secrets import secret_values
 
 
 def _connection_spec(secret_key: bool) -> dict[str, Any]:

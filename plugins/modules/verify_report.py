@@ -145,7 +145,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_report import write_reports
+from ansible_collections.aistack.baremetal.plugins.module_utils._report_files import write_reports
 from ansible_collections.aistack.baremetal.plugins.module_utils._verify_report import (
     FILE_NAMES,
     VerifyReportError,

@@ -53,14 +53,14 @@ def _collection() -> ModuleType:
     does it: .cache/collections/ansible_collections/aistack/baremetal -> the clone.
     """
     try:
-        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config")
+        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_profiles")
     except ModuleNotFoundError:
         namespace = ROOT / ".cache" / "collections" / "ansible_collections" / "aistack"
         namespace.mkdir(parents=True, exist_ok=True)
         if not (namespace / "baremetal").exists():
             (namespace / "baremetal").symlink_to(ROOT)
         sys.path.insert(0, str(ROOT / ".cache" / "collections"))
-        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_config")
+        return importlib.import_module("ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_profiles")
 
 
 _CONFIG = _collection()
@@ -80,7 +80,7 @@ release: ``tests/harness/openwebui.sh dump VERSION`` then
 ``CHANGES`` holds one entry per family, oldest first: ``(reference release,
 differences)``. The first entry is complete; every later one holds only what
 differs from the family before it (a key set to ``None`` is gone, a dict is
-merged key by key, anything else replaces). ``_openwebui_config.SHAPES``
+merged key by key, anything else replaces). ``_openwebui_profiles.SHAPES``
 rebuilds each family's full shapes from them. The shapes are:
 
 * ``bodies``: section -> POST body of its update endpoint, field name -> type
@@ -133,7 +133,10 @@ def type_of(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
             return kind  # a nested object that may be null keeps its tree
         kinds = [type_of(spec, o) for o in rest]
         if all(isinstance(k, str) and k != "any" for k in kinds):
-            return "|".join(k.rstrip("?") for k in kinds) + ("?" if nullable else "")
+            # Sorted: a union is a set of types, and releases list the same
+            # members in different orders; equal shapes must compare equal.
+            members = sorted({member for k in kinds for member in k.rstrip("?").split("|")})
+            return "|".join(members) + ("?" if nullable else "")
         return "any"
     kind = schema.get("type")
     if kind == "object" and "properties" in schema:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_config as cfg
+from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_profiles as cfg
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_schema as schema
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -64,6 +64,10 @@ def test_type_notation() -> None:
     }
     assert gen.type_of(spec, {"anyOf": [{"type": "string"}, {"type": "null"}]}) == "str?"
     assert gen.type_of(spec, {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]}) == "int|str?"
+    # members are sorted: the same union listed in another order is the same type
+    assert gen.type_of(spec, {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}) == "int|str?"
+    three = [{"type": "string"}, {"type": "number"}, {"type": "integer"}, {"type": "null"}]
+    assert gen.type_of(spec, {"anyOf": three}) == "float|int|str?"
     assert gen.type_of(spec, {"$ref": "#/components/schemas/N"}) == {"a": "int"}
     assert gen.type_of(spec, {"type": "array"}) == "list"
 

@@ -12,6 +12,8 @@ import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_budget as bud
 from ansible_collections.aistack.baremetal.plugins.module_utils import _capacity_report as rep
+from ansible_collections.aistack.baremetal.plugins.module_utils import _report_charts as charts
+from ansible_collections.aistack.baremetal.plugins.module_utils._report_files import write_reports
 from ansible_collections.aistack.baremetal.tests.unit.example_inventory import example_plan_inputs
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -53,7 +55,7 @@ def test_html_is_well_formed_and_has_the_charts(plans: list[dict[str, Any]]) -> 
     cpu = svgs[titles.index("CPU: allocations against cores")]
     markers = [t.text for t in cpu.iter(f"{SVG}text") if t.get("class") == "marker"]
     assert markers == ["cores 40"]
-    assert any(line.get("stroke") == rep.COLORS["over"] for line in cpu.iter(f"{SVG}line"))
+    assert any(line.get("stroke") == charts.COLORS["over"] for line in cpu.iter(f"{SVG}line"))
     # one bar per model in the per-model chart, stacked per component
     per_model = svgs[next(i for i, t in enumerate(titles) if "memory per model" in t)]
     labels = [t.text for t in per_model.iter(f"{SVG}text") if t.get("class") == "label"]
@@ -64,7 +66,7 @@ def test_html_is_well_formed_and_has_the_charts(plans: list[dict[str, Any]]) -> 
 
 
 def test_bars_are_proportional(plans: list[dict[str, Any]]) -> None:
-    svg = rep.hbar_chart("t", [("a", [(10.0, "#000", "a")]), ("b", [(5.0, "#000", "b"), (5.0, "#111", "c")])])
+    svg = charts.hbar_chart("t", [("a", [(10.0, "#000", "a")]), ("b", [(5.0, "#000", "b"), (5.0, "#111", "c")])])
     root = ET.fromstring(svg)  # noqa: S314 - our own output
     widths = [float(r.get("width", 0)) for r in root.iter(f"{SVG}rect")]
     assert widths[0] == pytest.approx(widths[1] + widths[2], abs=0.2)
@@ -79,16 +81,16 @@ def test_json_round_trips(plans: list[dict[str, Any]]) -> None:
 def test_write_reports_is_idempotent_and_honours_check_mode(plans: list[dict[str, Any]], tmp_path: Path) -> None:
     contents = rep.render_all(plans)
     dest = tmp_path / "report"
-    changed, files = rep.write_reports(str(dest), contents, check_mode=True)
+    changed, files = write_reports(str(dest), contents, check_mode=True, names=rep.FILE_NAMES)
     assert changed and not dest.exists()
-    changed, files = rep.write_reports(str(dest), contents)
+    changed, files = write_reports(str(dest), contents, names=rep.FILE_NAMES)
     assert changed
     assert sorted(os.path.basename(p) for p in files.values()) == ["report.html", "report.json", "report.md"]
     assert Path(files["markdown"]).read_text() == contents["markdown"]
-    changed, _unused = rep.write_reports(str(dest), contents)
+    changed, _unused = write_reports(str(dest), contents, names=rep.FILE_NAMES)
     assert not changed
     Path(files["json"]).write_text("{}")
-    assert rep.write_reports(str(dest), contents, check_mode=True)[0]
+    assert write_reports(str(dest), contents, check_mode=True, names=rep.FILE_NAMES)[0]
     assert Path(files["json"]).read_text() == "{}"
 
 

@@ -1,4 +1,4 @@
-"""Unit tests for plugins/module_utils/_hardware.py.
+"""Unit tests for plugins/module_utils/_hardware_parse.py, _hardware_discover.py and _hardware_facts.py.
 
 GPU parsers run against output captured on a real H100 with driver 580
 (tests/unit/fixtures/gpu/h100-ubuntu2404-driver580/). lspci and mokutil have no
@@ -12,7 +12,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-from ansible_collections.aistack.baremetal.plugins.module_utils import _hardware as hw
+from ansible_collections.aistack.baremetal.plugins.module_utils import _hardware_discover as hw_discover
+from ansible_collections.aistack.baremetal.plugins.module_utils import _hardware_facts as hw_facts
+from ansible_collections.aistack.baremetal.plugins.module_utils import _hardware_parse as hw_parse
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gpu" / "h100-ubuntu2404-driver580"
 
@@ -31,7 +33,7 @@ def _os_release_from_env() -> str:
 
 class TestGpuQuery:
     def test_real_h100_capture_with_header_and_units(self) -> None:
-        gpus = hw.parse_gpu_query(_fixture("query-gpu.csv"))
+        gpus = hw_parse.parse_gpu_query(_fixture("query-gpu.csv"))
         assert gpus == [
             {
                 "index": 0,
@@ -54,7 +56,7 @@ class TestGpuQuery:
     def test_fixture_header_matches_the_fields_preflight_asks_for(self) -> None:
         header = _fixture("query-gpu.csv").splitlines()[0]
         names = [cell.strip().split(" ")[0] for cell in header.split(",")]
-        assert tuple(names) == hw.GPU_QUERY_FIELDS
+        assert tuple(names) == hw_parse.GPU_QUERY_FIELDS
 
     def test_noheader_nounits_form_and_na_values(self) -> None:
         text = (
@@ -63,18 +65,18 @@ class TestGpuQuery:
             "1, GPU-bbbb, NVIDIA H100 80GB HBM3, 00000000:00:06.0, 550.120, 81559, 0, 81079, 9.0, 0, 50, "
             "131.76, 700.00, Enabled\n"
         )
-        gpus = hw.parse_gpu_query(text)
+        gpus = hw_parse.parse_gpu_query(text)
         assert [g["memory_mib"] for g in gpus] == [8192, 81559]
         assert gpus[0]["power_draw_w"] is None
         assert gpus[0]["mig_mode"] is None
         assert gpus[1]["mig_mode"] == "Enabled"
 
     def test_query_args_are_the_parsed_fields(self) -> None:
-        args = hw.nvidia_smi_query_args()
-        assert args == ["--query-gpu=" + ",".join(hw.GPU_QUERY_FIELDS), "--format=csv,noheader,nounits"]
+        args = hw_parse.nvidia_smi_query_args()
+        assert args == ["--query-gpu=" + ",".join(hw_parse.GPU_QUERY_FIELDS), "--format=csv,noheader,nounits"]
 
     def test_empty_output_means_no_gpu(self) -> None:
-        assert hw.parse_gpu_query("\n\n") == []
+        assert hw_parse.parse_gpu_query("\n\n") == []
 
     @pytest.mark.parametrize(
         ("text", "message"),
@@ -91,24 +93,24 @@ class TestGpuQuery:
         ],
     )
     def test_malformed_output_raises_a_clear_error(self, text: str, message: str) -> None:
-        with pytest.raises(hw.HardwareParseError, match=message):
-            hw.parse_gpu_query(text)
+        with pytest.raises(hw_parse.HardwareParseError, match=message):
+            hw_parse.parse_gpu_query(text)
 
     def test_unknown_field_is_refused(self) -> None:
-        with pytest.raises(hw.HardwareParseError, match=r"unknown nvidia-smi fields: clocks\.sm"):
-            hw.parse_gpu_query("", fields=("index", "clocks.sm"))
+        with pytest.raises(hw_parse.HardwareParseError, match=r"unknown nvidia-smi fields: clocks\.sm"):
+            hw_parse.parse_gpu_query("", fields=("index", "clocks.sm"))
 
 
 class TestNvidiaSmiVersion:
     def test_real_capture(self) -> None:
-        assert hw.parse_nvidia_smi_version(_fixture("versions.txt")) == {
+        assert hw_parse.parse_nvidia_smi_version(_fixture("versions.txt")) == {
             "driver_version": "580.159.04",
             "cuda_version": "13.0",
             "nvml_version": "580.159",
         }
 
     def test_garbage_gives_none(self) -> None:
-        assert hw.parse_nvidia_smi_version("command not found") == {
+        assert hw_parse.parse_nvidia_smi_version("command not found") == {
             "driver_version": None,
             "cuda_version": None,
             "nvml_version": None,
@@ -133,7 +135,7 @@ def _proc_version_from_capture() -> str:
 
 class TestNvidiaProcVersion:
     def test_real_h100_capture_is_the_open_flavour(self) -> None:
-        assert hw.parse_nvidia_proc_version(_proc_version_from_capture()) == {
+        assert hw_parse.parse_nvidia_proc_version(_proc_version_from_capture()) == {
             "kernel_module_version": "580.159.04",
             "kernel_module_flavor": "open",
         }
@@ -142,7 +144,7 @@ class TestNvidiaProcVersion:
         ("text", "version"), [(PROC_PROPRIETARY_515, "515.76"), (PROC_PROPRIETARY_440, "440.95.01")]
     )
     def test_proprietary_flavour(self, text: str, version: str) -> None:
-        assert hw.parse_nvidia_proc_version(text) == {
+        assert hw_parse.parse_nvidia_proc_version(text) == {
             "kernel_module_version": version,
             "kernel_module_flavor": "proprietary",
         }
@@ -150,20 +152,20 @@ class TestNvidiaProcVersion:
     def test_open_flavour_on_arm(self) -> None:
         # The open flavour names the architecture after "for"; the version still follows it.
         text = "NVRM version: NVIDIA UNIX Open Kernel Module for aarch64  580.65.06  Release Build  (dvs-builder@U22)\n"
-        assert hw.parse_nvidia_proc_version(text)["kernel_module_flavor"] == "open"
-        assert hw.parse_nvidia_proc_version(text)["kernel_module_version"] == "580.65.06"
+        assert hw_parse.parse_nvidia_proc_version(text)["kernel_module_flavor"] == "open"
+        assert hw_parse.parse_nvidia_proc_version(text)["kernel_module_version"] == "580.65.06"
 
     @pytest.mark.parametrize(
         "text", ["", "GCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n", "NVRM version: garbled"]
     )
     def test_no_module_line(self, text: str) -> None:
-        assert hw.parse_nvidia_proc_version(text) == {"kernel_module_version": None, "kernel_module_flavor": None}
+        assert hw_parse.parse_nvidia_proc_version(text) == {"kernel_module_version": None, "kernel_module_flavor": None}
 
     @pytest.mark.parametrize(
         ("version", "branch"), [("580.159.04", "580"), ("515.76", "515"), (None, None), ("", None), ("n/a", None)]
     )
     def test_driver_branch(self, version: str | None, branch: str | None) -> None:
-        assert hw.driver_branch(version) == branch
+        assert hw_parse.driver_branch(version) == branch
 
 
 # The format `lspci -nn` prints (pciutils 3.x); not a capture from a lent machine.
@@ -180,7 +182,7 @@ this line is not lspci output
 
 class TestLspci:
     def test_only_nvidia_display_controllers_count(self) -> None:
-        gpus = hw.nvidia_pci_gpus(hw.parse_lspci(LSPCI_SAMPLE))
+        gpus = hw_parse.nvidia_pci_gpus(hw_parse.parse_lspci(LSPCI_SAMPLE))
         assert gpus == [
             {
                 "index": 0,
@@ -200,12 +202,12 @@ class TestLspci:
 
     def test_unknown_device_keeps_the_description(self) -> None:
         text = "01:00.0 3D controller [0302]: NVIDIA Corporation Device [10de:2b85] (rev a1)\n"
-        gpus = hw.nvidia_pci_gpus(hw.parse_lspci(text))
+        gpus = hw_parse.nvidia_pci_gpus(hw_parse.parse_lspci(text))
         assert gpus[0]["name"] == "NVIDIA Corporation Device"
 
     def test_no_nvidia(self) -> None:
-        assert hw.nvidia_pci_gpus(hw.parse_lspci(LSPCI_SAMPLE.splitlines()[1])) == []
-        assert hw.parse_lspci("") == []
+        assert hw_parse.nvidia_pci_gpus(hw_parse.parse_lspci(LSPCI_SAMPLE.splitlines()[1])) == []
+        assert hw_parse.parse_lspci("") == []
 
 
 class TestSysfsPci:
@@ -220,11 +222,11 @@ class TestSysfsPci:
             (d / "vendor").write_text(vendor + "\n")
             (d / "class").write_text(cls + "\n")
             (d / "device").write_text(dev + "\n")
-        gpus = hw.sysfs_pci_gpus(str(tmp_path))
+        gpus = hw_discover.sysfs_pci_gpus(str(tmp_path))
         assert [(g["pci_bus_id"], g["name"]) for g in gpus] == [("0000:01:00.0", "NVIDIA GPU [10de:2507]")]
 
     def test_missing_root(self, tmp_path: Path) -> None:
-        assert hw.sysfs_pci_gpus(str(tmp_path / "absent")) == []
+        assert hw_discover.sysfs_pci_gpus(str(tmp_path / "absent")) == []
 
 
 class TestSecureBoot:
@@ -239,7 +241,7 @@ class TestSecureBoot:
         ],
     )
     def test_mokutil(self, text: str, state: str) -> None:
-        assert hw.parse_secure_boot_mokutil(text) == state
+        assert hw_parse.parse_secure_boot_mokutil(text) == state
 
     @pytest.mark.parametrize(
         ("data", "state"),
@@ -251,45 +253,50 @@ class TestSecureBoot:
         ],
     )
     def test_efivar(self, data: bytes | None, state: str) -> None:
-        assert hw.secure_boot_from_efivar(data) == state
+        assert hw_parse.secure_boot_from_efivar(data) == state
 
 
 class TestOsCpuMemory:
     def test_os_release_from_real_capture(self) -> None:
-        info = hw.parse_os_release(_os_release_from_env())
+        info = hw_parse.parse_os_release(_os_release_from_env())
         assert info["distribution"] == "Ubuntu"
         assert info["version"] == "24.04"
         assert info["codename"] == "noble"
 
     def test_debian_os_release(self) -> None:
         text = 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nNAME="Debian GNU/Linux"\nVERSION_ID="13"\nID=debian\n'
-        assert hw.parse_os_release(text)["distribution"] == "Debian"
-        assert hw.parse_os_release(text)["version"] == "13"
+        assert hw_parse.parse_os_release(text)["distribution"] == "Debian"
+        assert hw_parse.parse_os_release(text)["version"] == "13"
 
     def test_os_release_empty(self) -> None:
-        assert hw.parse_os_release("")["distribution"] == "unknown"
+        assert hw_parse.parse_os_release("")["distribution"] == "unknown"
 
     def test_meminfo(self) -> None:
         text = "MemTotal:       98765432 kB\nMemFree:        1000 kB\nMemAvailable:   50000000 kB\n"
-        assert hw.parse_meminfo(text) == {"total_gb": 94.2, "available_gb": 47.7}
+        assert hw_parse.parse_meminfo(text) == {"total_gb": 94.2, "available_gb": 47.7}
 
     def test_meminfo_malformed(self) -> None:
-        with pytest.raises(hw.HardwareParseError, match="no MemTotal"):
-            hw.parse_meminfo("garbage")
+        with pytest.raises(hw_parse.HardwareParseError, match="no MemTotal"):
+            hw_parse.parse_meminfo("garbage")
 
     def test_cpuinfo_two_threads_per_core(self) -> None:
         blocks = [
             f"processor\t: {i}\nmodel name\t: AMD EPYC 7443\nphysical id\t: 0\ncore id\t\t: {i % 2}\n" for i in range(4)
         ]
-        assert hw.parse_cpuinfo("\n".join(blocks)) == {"model": "AMD EPYC 7443", "sockets": 1, "cores": 2, "threads": 4}
+        assert hw_parse.parse_cpuinfo("\n".join(blocks)) == {
+            "model": "AMD EPYC 7443",
+            "sockets": 1,
+            "cores": 2,
+            "threads": 4,
+        }
 
     def test_cpuinfo_without_topology(self) -> None:
         text = "processor\t: 0\nModel\t: Raspberry Pi\n\nprocessor\t: 1\n"
-        assert hw.parse_cpuinfo(text) == {"model": "Raspberry Pi", "sockets": 1, "cores": 2, "threads": 2}
+        assert hw_parse.parse_cpuinfo(text) == {"model": "Raspberry Pi", "sockets": 1, "cores": 2, "threads": 2}
 
     def test_cpuinfo_empty(self) -> None:
-        with pytest.raises(hw.HardwareParseError):
-            hw.parse_cpuinfo("")
+        with pytest.raises(hw_parse.HardwareParseError):
+            hw_parse.parse_cpuinfo("")
 
 
 class TestDisks:
@@ -298,22 +305,22 @@ class TestDisks:
             (tmp_path / name / "queue").mkdir(parents=True)
             (tmp_path / name / "size").write_text(f"{sectors}\n")
             (tmp_path / name / "queue" / "rotational").write_text(rot)
-        assert hw.block_devices(str(tmp_path)) == [
+        assert hw_discover.block_devices(str(tmp_path)) == [
             {"device": "nvme0n1", "size_gb": 931.5, "rotational": False, "model": ""}
         ]
 
     def test_mounts_and_mount_for(self) -> None:
-        mounts = hw.parse_mounts(
+        mounts = hw_parse.parse_mounts(
             "/dev/vda1 / ext4 rw 0 0\n/dev/nvme0n1p1 /var/lib ext4 rw 0 0\n/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\n"
         )
         assert mounts[2]["mount"] == "/mnt/my disk"
-        assert hw.mount_for("/var/lib/longhorn", mounts) == mounts[1]
-        assert hw.mount_for("/var/library", mounts) == mounts[0]
-        assert hw.mount_for("/", mounts) == mounts[0]
+        assert hw_parse.mount_for("/var/lib/longhorn", mounts) == mounts[1]
+        assert hw_parse.mount_for("/var/library", mounts) == mounts[0]
+        assert hw_parse.mount_for("/", mounts) == mounts[0]
 
     def test_path_usage_measures_the_nearest_existing_parent(self, tmp_path: Path) -> None:
         mounts = [{"device": "/dev/vda", "mount": "/", "fstype": "ext4"}]
-        usage = hw.path_usage(str(tmp_path / "not" / "yet"), mounts)
+        usage = hw_discover.path_usage(str(tmp_path / "not" / "yet"), mounts)
         assert usage["exists"] is False
         assert usage["measured_at"] == str(tmp_path)
         assert usage["device"] == "vda"
@@ -330,7 +337,7 @@ class TestTrees:
     }
 
     def test_declared_tree_summary_is_the_planner_input(self) -> None:
-        tree = hw.declared_tree(self.DECLARED)
+        tree = hw_facts.declared_tree(self.DECLARED)
         assert tree["source"] == "declared"
         assert tree["os"]["distribution"] == "Ubuntu"
         assert tree["summary"] == {
@@ -341,7 +348,7 @@ class TestTrees:
         }
 
     def test_declared_without_gpu_or_os(self) -> None:
-        tree = hw.declared_tree({"cpu_cores": 2, "memory_gb": 4})
+        tree = hw_facts.declared_tree({"cpu_cores": 2, "memory_gb": 4})
         assert tree["gpus"] == []
         assert tree["os"]["distribution"] == "unknown"
         assert tree["summary"]["disks"] == []
@@ -354,11 +361,11 @@ class TestTrees:
             "gpus": [{"name": "NVIDIA GeForce RTX 3050", "memory_mib": None}],
             "storage": [dict(usage, path="/var/lib/longhorn"), dict(usage, path="/srv")],
         }
-        assert hw.summary(tree)["disks"] == [
+        assert hw_facts.summary(tree)["disks"] == [
             {"device": "vda", "size_gb": 100.0, "free_gb": 50.0, "mount": "/var/lib/longhorn"}
         ]
         # lspci saw the GPU but its memory is unknown until the driver runs: nothing to plan on.
-        assert hw.summary(tree)["gpus"] == []
+        assert hw_facts.summary(tree)["gpus"] == []
 
 
 class FakeHost:
@@ -401,7 +408,7 @@ class TestDiscovery:
         proc = tmp_path / "version"
         proc.write_text(_proc_version_from_capture())
         _pci_slot(tmp_path / "pci", "0000:00:06.0", "0x2330")
-        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path / "pci"), str(proc))
+        gpus, driver = hw_discover.discover_gpus(host.run, host.which, str(tmp_path / "pci"), str(proc))
         assert [(g["name"], g["memory_mib"], g["source"]) for g in gpus] == [
             ("NVIDIA H100 80GB HBM3", 81559, "nvidia-smi")
         ]
@@ -416,13 +423,13 @@ class TestDiscovery:
             "kernel_module_flavor": "open",
             "pci_gpu_count": 1,
         }
-        assert host.calls[0] == ["/usr/bin/nvidia-smi", *hw.nvidia_smi_query_args()]
+        assert host.calls[0] == ["/usr/bin/nvidia-smi", *hw_parse.nvidia_smi_query_args()]
         assert not any("lspci" in call[0] for call in host.calls)
 
     def test_nvidia_smi_fails_falls_back_to_lspci(self, tmp_path: Path) -> None:
         failure = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
         host = FakeHost({"nvidia-smi --query-gpu": (9, failure, ""), "lspci -nn": (0, LSPCI_SAMPLE, "")})
-        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path), str(tmp_path / "no-module"))
+        gpus, driver = hw_discover.discover_gpus(host.run, host.which, str(tmp_path), str(tmp_path / "no-module"))
         assert [(g["name"], g["memory_mib"], g["source"]) for g in gpus] == [
             ("NVIDIA GeForce RTX 3050", None, "lspci"),
             ("NVIDIA H100 SXM5 80GB", None, "lspci"),
@@ -442,7 +449,7 @@ class TestDiscovery:
         _pci_slot(tmp_path / "pci", "0000:02:00.0", "0x2507")
         failure = "Failed to initialize NVML: Driver/library version mismatch"
         host = FakeHost({"nvidia-smi --query-gpu": (18, failure, "")})
-        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path / "pci"), str(proc))
+        gpus, driver = hw_discover.discover_gpus(host.run, host.which, str(tmp_path / "pci"), str(proc))
         assert [g["source"] for g in gpus] == ["sysfs", "sysfs"]
         assert driver["loaded"] is False
         assert driver["error"] == failure
@@ -452,33 +459,33 @@ class TestDiscovery:
 
     def test_garbled_nvidia_smi_is_an_error_not_a_crash(self, tmp_path: Path) -> None:
         host = FakeHost({"nvidia-smi --query-gpu": (0, "garbage", ""), "lspci -nn": (0, "", "")})
-        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path), str(tmp_path / "no-module"))
+        gpus, driver = hw_discover.discover_gpus(host.run, host.which, str(tmp_path), str(tmp_path / "no-module"))
         assert gpus == []
         assert "expected 14 comma-separated fields" in driver["error"]
 
     def test_no_tools_reads_sysfs(self, tmp_path: Path) -> None:
         _pci_slot(tmp_path, "0000:01:00.0", "0x2330")
         host = FakeHost({})
-        gpus, driver = hw.discover_gpus(host.run, host.which, str(tmp_path), str(tmp_path / "no-module"))
+        gpus, driver = hw_discover.discover_gpus(host.run, host.which, str(tmp_path), str(tmp_path / "no-module"))
         assert [(g["name"], g["source"]) for g in gpus] == [("NVIDIA GPU [10de:2330]", "sysfs")]
         assert driver["source"] == "sysfs"
         assert host.calls == []
 
     def test_secure_boot_from_mokutil(self, tmp_path: Path) -> None:
         host = FakeHost({"mokutil --sb-state": (0, "SecureBoot enabled\n", "")})
-        assert hw.discover_secure_boot(host.run, host.which, str(tmp_path / "none")) == "enabled"
+        assert hw_discover.discover_secure_boot(host.run, host.which, str(tmp_path / "none")) == "enabled"
 
     def test_secure_boot_from_efivar_when_mokutil_is_absent(self, tmp_path: Path) -> None:
         efivars = tmp_path / "efivars"
         efivars.mkdir()
         (efivars / "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c").write_bytes(b"\x06\x00\x00\x00\x00")
         host = FakeHost({})
-        assert hw.discover_secure_boot(host.run, host.which, str(tmp_path)) == "disabled"
+        assert hw_discover.discover_secure_boot(host.run, host.which, str(tmp_path)) == "disabled"
 
     def test_secure_boot_legacy_bios_and_unknown(self, tmp_path: Path) -> None:
         host = FakeHost({"mokutil --sb-state": (255, "", "Failed to read SecureBoot\n")})
-        assert hw.discover_secure_boot(host.run, host.which, str(tmp_path / "absent")) == "legacy_bios"
-        assert hw.discover_secure_boot(host.run, host.which, str(tmp_path)) == "unknown"
+        assert hw_discover.discover_secure_boot(host.run, host.which, str(tmp_path / "absent")) == "legacy_bios"
+        assert hw_discover.discover_secure_boot(host.run, host.which, str(tmp_path)) == "unknown"
 
     @pytest.mark.parametrize(
         ("answers", "expected"),
@@ -489,8 +496,8 @@ class TestDiscovery:
         ],
     )
     def test_virtualization(self, answers: dict[str, tuple[int, str, str]], expected: str) -> None:
-        assert hw.discover_virtualization(*_runner_which(FakeHost(answers))) == expected
+        assert hw_discover.discover_virtualization(*_runner_which(FakeHost(answers))) == expected
 
 
-def _runner_which(host: FakeHost) -> tuple[hw.Runner, hw.Which]:
+def _runner_which(host: FakeHost) -> tuple[hw_discover.Runner, hw_discover.Which]:
     return host.run, host.which

@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup import (
-    BackupError,
     backup,
-    database_path,
     list_backups,
-    processes_using,
     restore,
+)
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup_db import (
+    BackupError,
+    database_path,
+    processes_using,
 )
 from ansible_collections.aistack.baremetal.tests.unit.ollama_store_helper import store_files
 from ansible_collections.aistack.baremetal.tests.unit.s3_server import S3Server

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup import BackupError, backup, restore
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup import backup, restore
+from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup_db import BackupError
 from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup_pg import Connection, PostgresError
 from ansible_collections.aistack.baremetal.tests.unit.ollama_store_helper import store_files
 from ansible_collections.aistack.baremetal.tests.unit.pg_server import PgServer

@@ -1,4 +1,4 @@
-"""Unit tests for _openwebui.py and _openwebui_config.py against an in-memory API.
+"""Unit tests for _openwebui.py, _openwebui_config.py and the modules it uses against an in-memory API.
 
 HTTP is patched at open_url (tests/unit/plugins/module_utils/openwebui_fake.py),
 so every request the client makes is recorded and the required-field checks of
@@ -15,7 +15,10 @@ import pytest
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui as owui
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_config as cfg
+from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_profiles as profiles
 from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_schema as schema
+from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_secrets as secrets
+from ansible_collections.aistack.baremetal.plugins.module_utils import _openwebui_validate as validate
 from ansible_collections.aistack.baremetal.tests.unit.plugins.module_utils.openwebui_fake import (
     ADMIN,
     FakeOpenWebUI,
@@ -81,7 +84,7 @@ def test_check_mode_writes_nothing(server: FakeOpenWebUI) -> None:
     assert result["changed"]
     assert server.writes == []
     assert c.report()["writes"] == 0
-    assert result["diff"]["after"]["connections"]["openai"]["urls"][0]["key"] == cfg.MASK
+    assert result["diff"]["after"]["connections"]["openai"]["urls"][0]["key"] == secrets.MASK
     assert "pipe-secret" not in repr(result)
 
 
@@ -102,7 +105,7 @@ def test_one_key_changes_one_section(server: FakeOpenWebUI) -> None:
 
 def test_unknown_key_lists_valid_ones_and_writes_nothing(server: FakeOpenWebUI) -> None:
     bad = {"auth": {"enable_signup": True}, "retrieval": {"file_max_size_gb": 5}}
-    with pytest.raises(cfg.ConfigError) as err:
+    with pytest.raises(validate.ConfigError) as err:
         cfg.apply(client(), bad, check_mode=False)
     assert "unknown key 'file_max_size_gb'" in str(err.value)
     assert "file_max_size" in str(err.value) and "chunk_size" in str(err.value)
@@ -125,7 +128,7 @@ def test_unknown_key_lists_valid_ones_and_writes_nothing(server: FakeOpenWebUI) 
     ],
 )
 def test_wrong_values_fail_before_writing(server: FakeOpenWebUI, settings: dict[str, Any], message: str) -> None:
-    with pytest.raises(cfg.ConfigError) as err:
+    with pytest.raises(validate.ConfigError) as err:
         cfg.apply(client(), settings, check_mode=False)
     assert message in str(err.value)
     assert server.writes == []
@@ -134,7 +137,7 @@ def test_wrong_values_fail_before_writing(server: FakeOpenWebUI, settings: dict[
 def test_version_only_keys(server: FakeOpenWebUI) -> None:
     settings = {"models": {"default_pinned_models": ["a", "b"]}}
     if server.v06:
-        with pytest.raises(cfg.ConfigError, match="unknown key 'default_pinned_models'"):
+        with pytest.raises(validate.ConfigError, match="unknown key 'default_pinned_models'"):
             cfg.apply(client(), settings, check_mode=False)
     else:
         cfg.apply(client(), settings, check_mode=False)
@@ -164,7 +167,7 @@ def test_server_down(server: FakeOpenWebUI) -> None:
 def test_html_answer_is_a_missing_endpoint(server: FakeOpenWebUI) -> None:
     # permissions is not served by the fake: its GET gets the SPA's HTML, like a removed endpoint
     with pytest.raises(
-        cfg.ConfigError, match=r"permissions: Open WebUI .* has no GET /api/v1/users/default/permissions"
+        validate.ConfigError, match=r"permissions: Open WebUI .* has no GET /api/v1/users/default/permissions"
     ):
         cfg.apply(client(), {"permissions": {"chat": {"delete": False}}}, check_mode=False)
     assert server.writes == []
@@ -181,8 +184,8 @@ def test_422_names_missing_fields(server: FakeOpenWebUI) -> None:
 def test_unsupported_versions_fail_clearly(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeOpenWebUI(version)
     monkeypatch.setattr(owui, "open_url", fake)
-    ranges = cfg.describe_supported()
-    with pytest.raises(cfg.ConfigError) as err:
+    ranges = profiles.describe_supported()
+    with pytest.raises(validate.ConfigError) as err:
         cfg.apply(client(), SETTINGS, check_mode=False)
     assert f"Open WebUI {version} is not supported by openwebui_config (supported: {ranges})" in str(err.value)
     # neighbouring families are one range: with every listed release covered, a single one
@@ -200,29 +203,29 @@ RELEASES_FILE = Path(__file__).resolve().parents[3] / "tools" / "openwebui_relea
 
 @pytest.mark.parametrize("version", sorted(schema.DUMPED))
 def test_every_dumped_release_uses_its_own_shapes(version: str) -> None:
-    profile = cfg.select_profile(version)
+    profile = profiles.select_profile(version)
     assert profile.reference == schema.DUMPED[version]
-    assert cfg.SHAPES[profile.reference]["bodies"]
+    assert profiles.SHAPES[profile.reference]["bodies"]
 
 
 @pytest.mark.parametrize("version", _releases())
 def test_every_listed_release_has_a_family_unless_listed_uncovered(version: str) -> None:
     if version in schema.UNCOVERED:
-        with pytest.raises(cfg.ConfigError, match="is not supported by openwebui_config"):
-            cfg.select_profile(version)
+        with pytest.raises(validate.ConfigError, match="is not supported by openwebui_config"):
+            profiles.select_profile(version)
     else:
-        assert cfg.select_profile(version).minimum <= owui.parse_version(version)
+        assert profiles.select_profile(version).minimum <= owui.parse_version(version)
 
 
 def test_family_boundaries_select_the_neighbouring_families() -> None:
     # The last release of each family and the first of the next one get their own shapes;
     # the releases between them, if any, are exactly the uncovered ones.
     known = _releases()
-    ordered = sorted(cfg.PROFILES, key=lambda p: p.minimum)
+    ordered = sorted(profiles.PROFILES, key=lambda p: p.minimum)
     for low, high in itertools.pairwise(ordered):
         last = [v for v in known if owui.parse_version(v) < low.below][-1]
-        assert cfg.select_profile(last).reference == low.reference, last
-        assert cfg.select_profile(_text(high.minimum)).reference == high.reference
+        assert profiles.select_profile(last).reference == low.reference, last
+        assert profiles.select_profile(_text(high.minimum)).reference == high.reference
         gap = [v for v in known if low.below <= owui.parse_version(v) < high.minimum]
         assert gap == [v for v in schema.UNCOVERED if v in gap]
     assert ordered[0].minimum == (0, 6, 12)
@@ -236,13 +239,13 @@ def _text(version: tuple[int, int, int]) -> str:
 
 def test_supported_ranges_join_neighbours_and_keep_gaps() -> None:
     families = (("0.6.12", "0.6.12", "0.6.14"), ("0.6.14", "0.6.14", "0.7.0"), ("0.8.0", "0.8.0", "0.9.0"))
-    assert cfg.supported_ranges(families) == [("0.6.12", "0.7.0"), ("0.8.0", "0.9.0")]
+    assert profiles.supported_ranges(families) == [("0.6.12", "0.7.0"), ("0.8.0", "0.9.0")]
 
 
 def test_apply_changes_removes_merges_and_replaces() -> None:
     base = {"bodies": {"auth": {"A": "bool", "B": "str"}, "tasks": {"X": "int"}}, "missing": ["audio"]}
     changes = {"bodies": {"auth": {"A": None, "C": "int"}, "tasks": "dict"}, "missing": []}
-    assert cfg.apply_changes(base, changes) == {
+    assert profiles.apply_changes(base, changes) == {
         "bodies": {"auth": {"B": "str", "C": "int"}, "tasks": "dict"},
         "missing": [],
     }
@@ -252,7 +255,7 @@ def test_apply_changes_removes_merges_and_replaces() -> None:
 @pytest.mark.parametrize("version", ["0.6.12", "0.11.0", "0.12.4", "0.12.9"])
 def test_tested_and_chart_releases_are_supported(version: str) -> None:
     # 0.6.12: the design's pin; 0.11.0: what the open-webui chart 16.0.0 deploys; 0.12.x: the newest
-    assert cfg.select_profile(version).minimum <= owui.parse_version(version)
+    assert profiles.select_profile(version).minimum <= owui.parse_version(version)
 
 
 def test_releases_between_dumps_of_one_family_are_covered() -> None:
@@ -262,15 +265,15 @@ def test_releases_between_dumps_of_one_family_are_covered() -> None:
         last = max(members, key=owui.parse_version)
         inside = [v for v in known if owui.parse_version(minimum) <= owui.parse_version(v) <= owui.parse_version(last)]
         for version in inside:
-            assert cfg.select_profile(version).reference == reference
+            assert profiles.select_profile(version).reference == reference
         assert owui.parse_version(below) > owui.parse_version(last)
 
 
 def test_profiles_do_not_overlap_and_derive_from_data() -> None:
-    ordered = sorted(cfg.PROFILES, key=lambda p: p.minimum)
+    ordered = sorted(profiles.PROFILES, key=lambda p: p.minimum)
     for low, high in itertools.pairwise(ordered):
         assert low.below <= high.minimum
-    by_ref = {p.reference: p for p in cfg.PROFILES}
+    by_ref = {p.reference: p for p in profiles.PROFILES}
     # 0.6.37 renamed the API key settings: the alias points at the name each family's API uses
     assert by_ref[schema.DUMPED["0.6.12"]].aliases["auth"]["ENABLE_API_KEYS"] == "ENABLE_API_KEY"
     assert by_ref[schema.DUMPED["0.12.4"]].aliases["auth"]["ENABLE_API_KEY"] == "ENABLE_API_KEYS"
@@ -311,7 +314,7 @@ def test_tool_servers_defaults_and_idempotence(server: FakeOpenWebUI) -> None:
     conn = server.state["tool_servers"]["TOOL_SERVER_CONNECTIONS"][0]
     assert conn["path"] == "openapi.json" and conn["auth_type"] == "bearer" and conn["key"] == "tool-secret"
     assert ("type" in conn) is (not server.v06)
-    assert first["config"]["tool_servers"][0]["key"] == cfg.MASK
+    assert first["config"]["tool_servers"][0]["key"] == secrets.MASK
     assert not cfg.apply(client(), {"tool_servers": servers}, False)["changed"]
 
 
@@ -329,10 +332,10 @@ def test_secret_helpers() -> None:
         "OPENAI_API_KEYS": ["k", ""],
         "API_KEY_ALLOWED_ENDPOINTS": "/x",
     }
-    assert cfg.secret_values(data) == {"b", "k"}
-    masked = cfg.mask(data)
-    assert masked["web"] == {"BRAVE_SEARCH_API_KEY": cfg.MASK, "WEB_SEARCH_ENGINE": "brave"}
-    assert masked["OPENAI_API_KEYS"] == [cfg.MASK, ""]
+    assert secrets.secret_values(data) == {"b", "k"}
+    masked = secrets.mask(data)
+    assert masked["web"] == {"BRAVE_SEARCH_API_KEY": secrets.MASK, "WEB_SEARCH_ENGINE": "brave"}
+    assert masked["OPENAI_API_KEYS"] == [secrets.MASK, ""]
     assert masked["API_KEY_ALLOWED_ENDPOINTS"] == "/x"
 
 
@@ -348,7 +351,7 @@ def test_secret_helpers() -> None:
     ],
 )
 def test_coerce(kind: str, value: Any, expected: Any) -> None:
-    assert cfg.coerce(kind, value, "x") == expected
+    assert validate.coerce(kind, value, "x") == expected
 
 
 def test_flatten_settings() -> None:

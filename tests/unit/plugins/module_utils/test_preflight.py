@@ -12,7 +12,7 @@ import yaml
 from ansible_collections.aistack.baremetal.plugins.module_utils import _preflight as pf
 from ansible_collections.aistack.baremetal.plugins.module_utils import _stack_inputs as si
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_problems import Problems
-from ansible_collections.aistack.baremetal.plugins.module_utils._hardware import declared_tree
+from ansible_collections.aistack.baremetal.plugins.module_utils._hardware_facts import declared_tree
 from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_schema import UNCOVERED
 
 ROOT = Path(__file__).resolve().parents[4]
