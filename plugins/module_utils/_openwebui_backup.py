@@ -51,7 +51,8 @@ from typing import Any
 
 from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup_db import (
     BackupError,
-    Database,
+    Postgresql,
+    Sqlite,
     database,
     safe_relpath,
     sha256_file,
@@ -265,7 +266,7 @@ def _restore_staged(
     base: str,
     name: str,
     doc: dict[str, Any],
-    db: Database,
+    db: Sqlite | Postgresql,
     work: str,
     *,
     data_dir: str,
@@ -353,7 +354,7 @@ def _swap_in(
     bucket: str,
     base: str,
     name: str,
-    db: Database,
+    db: Sqlite | Postgresql,
     staging: str,
     result: dict[str, Any],
     *,

@@ -150,11 +150,7 @@ class Postgresql:
         return bool(aside)
 
 
-# Either engine; both answer the same calls.
-Database = Sqlite | Postgresql
-
-
-def database(data_dir: str, database_url: str | None, run: Runner | None = None) -> Database:
+def database(data_dir: str, database_url: str | None, run: Runner | None = None) -> Sqlite | Postgresql:
     """The instance's database: SQLite (default, or sqlite:/// URL) or PostgreSQL (postgresql:// URL)."""
     if database_url and is_postgres(database_url):
         return Postgresql(database_url, run)
