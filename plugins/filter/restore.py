@@ -12,7 +12,12 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.aistack.baremetal.plugins.module_utils import _helmchart, _restore
+from ansible_collections.aistack.baremetal.plugins.module_utils import (
+    _helmchart,
+    _longhorn_restore,
+    _restore,
+    _values_longhorn,
+)
 
 
 def _guard(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -59,6 +64,40 @@ def restore_host(node: str, hosts: Sequence[str], hostvars: Mapping[str, Any]) -
     return _restore.host_for_node(str(node), rows)
 
 
+def restore_longhorn_objects(
+    backup: Mapping[str, Any],
+    backup_name: str,
+    volume: str,
+    claim: str,
+    namespace: str,
+    storage_class: str,
+    storage_nodes: int,
+    replicas: int = 0,
+    longhorn_namespace: str = "longhorn-system",
+) -> list[dict[str, Any]]:
+    """The Longhorn Volume restored from the Backup object ``backup``, its PersistentVolume and claim."""
+
+    def build() -> list[dict[str, Any]]:
+        count = _values_longhorn.replica_count({"replica_count": replicas, "storage_nodes": storage_nodes})
+        return _longhorn_restore.objects(
+            _helmchart.plain(backup),
+            backup_name=backup_name,
+            volume=volume,
+            claim=claim,
+            namespace=namespace,
+            longhorn_namespace=longhorn_namespace,
+            storage_class=storage_class,
+            replicas=count,
+        )
+
+    return list(_guard(build))
+
+
+def restore_longhorn_done(volume: Mapping[str, Any]) -> bool:
+    """Whether Longhorn has finished restoring the Volume object ``volume``."""
+    return _longhorn_restore.restored(_helmchart.plain(volume))
+
+
 class FilterModule:
     """aistack.baremetal restore filters."""
 
@@ -68,4 +107,6 @@ class FilterModule:
             "restore_helper_pod": restore_helper_pod,
             "restore_node_dir": restore_node_dir,
             "restore_host": restore_host,
+            "restore_longhorn_objects": restore_longhorn_objects,
+            "restore_longhorn_done": restore_longhorn_done,
         }

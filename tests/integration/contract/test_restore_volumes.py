@@ -8,7 +8,9 @@ claim exists (a PersistentVolumeClaim object, or a StatefulSet's
 volumeClaimTemplate as ``<template>-<statefulset>-<ordinal>``), the workload
 mounts it where the target says, without a subPath, its data lies where the
 restore writes, every Ollama claim of the charts is covered, and the helper Pod
-built for it is valid for the pinned Kubernetes minor.
+built for it is valid for the pinned Kubernetes minor. The Longhorn restore's
+Volume is checked against the pinned Longhorn chart's CRD, its PersistentVolume
+and claim against the pinned Kubernetes minor and the plan's StorageClass.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from typing import Any
 import pytest
 import yaml
 
-from ansible_collections.aistack.baremetal.plugins.module_utils import _restore
+from ansible_collections.aistack.baremetal.plugins.module_utils import _longhorn_restore, _restore
 from ansible_collections.aistack.baremetal.tests.integration.contract.harness import (
     ROOT,
+    SchemaRegistry,
     chart_archive,
+    chart_crds,
     render,
     validate_builtin,
 )
@@ -217,3 +221,50 @@ def test_the_check_catches_a_wrong_claim_or_mount(plan_manifests: Any, playbook_
     )
     standalone = _render(charts["ollama-standalone"])
     assert "is none of the rendered workloads' claims" in mismatch(volumes["ollama"][0], standalone)
+
+
+BACKUP = {
+    "apiVersion": "longhorn.io/v1beta2",
+    "kind": "Backup",
+    "metadata": {"name": "backup-0a1b2c3d4e5f4a6b", "namespace": "longhorn-system"},
+    "status": {
+        "state": "Completed",
+        "url": "s3://longhorn-backups@us-east-1/?backup=backup-0a1b2c3d4e5f4a6b&volume=pvc-1234",
+        "volumeName": "pvc-1234",
+        "volumeSize": "107374182400",
+    },
+}
+
+
+@pytest.mark.parametrize("inventory", INVENTORIES)
+def test_longhorn_restore_objects_fit_the_pinned_longhorn_and_kubernetes(plan_manifests: Any, inventory: str) -> None:
+    charts = _helmcharts(plan_manifests[inventory])
+    longhorn = charts["longhorn"]["spec"]
+    registry = SchemaRegistry()
+    registry.add(chart_crds(chart_archive(longhorn["chart"], longhorn["version"])))
+    classes = {
+        o["metadata"]["name"]: o
+        for objs in plan_manifests[inventory].values()
+        for o in objs
+        if o["kind"] == "StorageClass"
+    }
+    volume, pv, pvc = _longhorn_restore.objects(
+        BACKUP,
+        backup_name="backup-0a1b2c3d4e5f4a6b",
+        volume="open-webui-restored",
+        claim="open-webui-restored",
+        namespace="open-webui",
+        longhorn_namespace=longhorn["targetNamespace"],
+        storage_class="longhorn-ssd",
+        replicas=1,
+    )
+    registry.validate(volume)
+    validate_builtin(pv)
+    validate_builtin(pvc)
+    # The class the PersistentVolume and claim name is the plan's Longhorn class, on the driver the PV names.
+    assert classes["longhorn-ssd"]["provisioner"] == pv["spec"]["csi"]["driver"]
+    assert classes["longhorn-ssd"]["parameters"]["fsType"] == pv["spec"]["csi"]["fsType"]
+    # The CRD check is strict: a misspelt field of the Volume is refused.
+    broken = {**volume, "spec": {**volume["spec"], "fromBackupURL": volume["spec"]["fromBackup"]}}
+    with pytest.raises(Exception, match="fromBackupURL"):
+        registry.validate(broken)

@@ -11,6 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from ansible_collections.aistack.baremetal.plugins.module_utils import _longhorn_restore as lh
 from ansible_collections.aistack.baremetal.plugins.module_utils import _restore as r
 from ansible_collections.aistack.baremetal.plugins.module_utils import _values_ollama as ol
 from ansible_collections.aistack.baremetal.plugins.module_utils import _values_open_webui as ow
@@ -138,3 +139,76 @@ def test_host_for_node() -> None:
     assert r.host_for_node("ai-gpu-1", hosts) == "gpu1"
     assert r.host_for_node("st", hosts) == "st"
     assert r.host_for_node("elsewhere", hosts) == ""
+
+
+# ---- Longhorn: a backup restored as a new volume, PersistentVolume and claim ------------------
+
+BACKUP: dict[str, Any] = {
+    "apiVersion": "longhorn.io/v1beta2",
+    "kind": "Backup",
+    "metadata": {"name": "backup-0a1b2c3d4e5f4a6b", "namespace": "longhorn-system"},
+    "status": {
+        "state": "Completed",
+        "url": "s3://longhorn-backups@us-east-1/?backup=backup-0a1b2c3d4e5f4a6b&volume=pvc-1234",
+        "volumeName": "pvc-1234",
+        "volumeSize": "107374182400",
+    },
+}
+
+
+def _longhorn(**overrides: Any) -> list[dict[str, Any]]:
+    args: dict[str, Any] = {
+        "backup_name": "backup-0a1b2c3d4e5f4a6b",
+        "volume": "open-webui-restored",
+        "claim": "open-webui-restored",
+        "namespace": "open-webui",
+        "longhorn_namespace": "longhorn-system",
+        "storage_class": "longhorn-ssd",
+        "replicas": 1,
+    }
+    return lh.objects(overrides.pop("backup", BACKUP), **{**args, **overrides})
+
+
+def test_longhorn_restore_is_a_new_volume_bound_to_a_new_claim_that_keeps_its_data() -> None:
+    volume, pv, pvc = _longhorn()
+    assert volume["kind"] == "Volume" and volume["metadata"]["namespace"] == "longhorn-system"
+    assert volume["spec"]["fromBackup"] == BACKUP["status"]["url"]
+    assert volume["spec"]["size"] == "107374182400" and volume["spec"]["numberOfReplicas"] == 1
+    assert pv["spec"]["csi"] == {
+        "driver": "driver.longhorn.io",
+        "volumeHandle": "open-webui-restored",
+        "fsType": "ext4",
+    }
+    assert pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    assert pv["spec"]["claimRef"]["name"] == pvc["metadata"]["name"] == "open-webui-restored"
+    assert pvc["spec"]["volumeName"] == pv["metadata"]["name"]
+    assert pvc["spec"]["storageClassName"] == pv["spec"]["storageClassName"] == "longhorn-ssd"
+    for obj in (pv, pvc):
+        kubernetes_validate.validate(obj, _kube_version(), strict=True)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"backup": {}}, "aistack_restore_longhorn_backup: no Longhorn Backup 'backup-0a1b2c3d4e5f4a6b'"),
+        (
+            {"backup": {"status": {**BACKUP["status"], "state": "InProgress"}}},
+            "is InProgress, not Completed",
+        ),
+        ({"backup": {"status": {**BACKUP["status"], "url": ""}}}, "has no backup URL"),
+        ({"backup": {"status": {**BACKUP["status"], "volumeSize": "0"}}}, "has no volume size"),
+        ({"volume": "Open"}, "aistack_restore_longhorn_volume: 'Open'"),
+        ({"claim": ""}, "aistack_restore_longhorn_claim: ''"),
+        ({"replicas": 0}, "aistack_restore_longhorn_replicas: 0"),
+    ],
+)
+def test_longhorn_restore_refuses_what_it_cannot_restore(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ChartError, match=message):
+        _longhorn(**overrides)
+
+
+def test_longhorn_restore_done_only_when_filled_and_detached() -> None:
+    assert lh.restored({"status": {"restoreRequired": False, "state": "detached"}})
+    assert not lh.restored({"status": {"restoreRequired": True, "state": "detached"}})
+    assert not lh.restored({"status": {"restoreRequired": False, "state": "attached"}})
+    assert not lh.restored({})
