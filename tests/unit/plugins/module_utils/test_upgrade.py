@@ -53,6 +53,19 @@ CLUSTER = [
 ]
 
 
+def _plan(**overrides: Any) -> dict[str, Any]:
+    """``plan`` with an empty cluster, no charts, workloads or images and k3s v1.33.5+k3s1, but ``overrides``."""
+    args: dict[str, Any] = {
+        "nodes": [],
+        "target_k3s": "v1.33.5+k3s1",
+        "helmcharts": [],
+        "charts": [],
+        "workloads": [],
+        "images": [],
+    }
+    return plan(**{**args, **overrides})
+
+
 def test_k3s_versions_order_and_compare() -> None:
     assert k3s_version("v1.33.5+k3s1") == (1, 33, 5, 1)
     assert k3s_version("v1.33.5+k3s2") > k3s_version("v1.33.5+k3s1") > k3s_version("v1.33.4+k3s9")
@@ -61,7 +74,7 @@ def test_k3s_versions_order_and_compare() -> None:
 
 
 def test_servers_one_at_a_time_then_agents_and_nodes_already_there_left_out() -> None:
-    result = plan(nodes=CLUSTER, target_k3s="v1.33.5+k3s1", helmcharts=[], charts=[], workloads=[], images=[])
+    result = _plan(nodes=CLUSTER)
     assert [(s["role"], s["node"]) for s in result["k3s"]] == [
         ("server", "ctl-a"),
         ("server", "ctl-b"),
@@ -86,20 +99,12 @@ def test_downgrade_and_minor_skips_are_refused(version: str, target: str, messag
 
 def test_a_node_not_ready_stops_the_plan() -> None:
     with pytest.raises(UpgradeError, match="nodes not Ready before the upgrade: gpu-1"):
-        plan(
-            nodes=[node("gpu-1", "v1.33.5+k3s1", ready=False)],
-            target_k3s="v1.33.5+k3s1",
-            helmcharts=[],
-            charts=[],
-            workloads=[],
-            images=[],
-        )
+        _plan(nodes=[node("gpu-1", "v1.33.5+k3s1", ready=False)])
 
 
 def test_charts_and_images_before_after_per_layer() -> None:
-    result = plan(
+    result = _plan(
         nodes=[node("ctl-a", "v1.33.5+k3s1", server=True)],
-        target_k3s="v1.33.5+k3s1",
         helmcharts=[
             helmchart("longhorn", repo="https://charts.longhorn.io", chart="longhorn", version="1.11.2"),
             helmchart("cert-manager", chart="https://%{KUBERNETES_API}%/static/charts/cert-manager-v1.21.1.tgz"),
@@ -156,9 +161,7 @@ def test_charts_and_images_before_after_per_layer() -> None:
 
 
 def test_every_release_of_a_chart_and_every_container_of_an_image() -> None:
-    result = plan(
-        nodes=[],
-        target_k3s="v1.33.5+k3s1",
+    result = _plan(
         helmcharts=[
             helmchart(
                 "open-webui-ollama", repo="https://otwld.github.io/ollama-helm", chart="ollama", version="1.70.0"
@@ -193,14 +196,7 @@ def test_chart_version_from_a_source_or_a_helmchart() -> None:
     assert chart_version({"chart": "https://%{KUBERNETES_API}%/static/charts/seaweedfs-4.44.0.tgz"}) == "4.44.0"
     assert chart_version({"chart": "longhorn"}) == ""
     with pytest.raises(UpgradeError, match="longhorn_chart: no chart version"):
-        plan(
-            nodes=[],
-            target_k3s="v1.33.5+k3s1",
-            helmcharts=[],
-            charts=[{"name": "longhorn", "variable": "longhorn_chart", "source": {"chart": "longhorn"}}],
-            workloads=[],
-            images=[],
-        )
+        _plan(charts=[{"name": "longhorn", "variable": "longhorn_chart", "source": {"chart": "longhorn"}}])
 
 
 def test_gate_passes_only_when_everything_is_healthy() -> None:
@@ -277,12 +273,8 @@ def test_split_manifests_keeps_helmcharts_and_workloads() -> None:
 
 
 def test_the_manifests_directory_is_the_before_side_while_k3s_is_not_running() -> None:
-    result = plan(
-        nodes=[],
-        target_k3s="v1.33.5+k3s1",
-        helmcharts=[],
+    result = _plan(
         charts=DESIRED_CHARTS,
-        workloads=[],
         images=[{"layer": 4, "variable": "open_webui_redis_image", "image": "redis:7.4.7"}],
         manifests=_written_manifests(),
     )
@@ -301,30 +293,19 @@ def test_the_manifests_directory_is_the_before_side_while_k3s_is_not_running() -
 def test_the_same_objects_plan_the_same_from_the_cluster_or_the_manifests() -> None:
     docs = _written_manifests()
     helmcharts, workloads = split_manifests(docs)
-    common = {"target_k3s": "v1.33.5+k3s1", "charts": DESIRED_CHARTS, "images": []}
-    from_cluster = plan(nodes=[], helmcharts=helmcharts, workloads=workloads, **common)
-    from_files = plan(nodes=[], helmcharts=[], workloads=[], manifests=docs, **common)
+    from_cluster = _plan(charts=DESIRED_CHARTS, helmcharts=helmcharts, workloads=workloads)
+    from_files = _plan(charts=DESIRED_CHARTS, manifests=docs)
     assert from_cluster["charts"] == from_files["charts"] and from_cluster["source"] == "cluster"
     assert from_cluster["lines"][0] == "k3s      every node already runs the target version"
 
 
 def test_nodes_and_manifests_exclude_each_other() -> None:
     with pytest.raises(UpgradeError, match="nodes and manifests exclude each other"):
-        plan(
-            nodes=[node("ctl-a", "v1.33.5+k3s1", server=True)],
-            target_k3s="v1.33.5+k3s1",
-            helmcharts=[],
-            charts=[],
-            workloads=[],
-            images=[],
-            manifests=[],
-        )
+        _plan(nodes=[node("ctl-a", "v1.33.5+k3s1", server=True)], manifests=[])
 
 
 def test_rollback_names_the_playbook_of_each_layer() -> None:
-    result = plan(
-        nodes=[],
-        target_k3s="v1.33.5+k3s1",
+    result = _plan(
         helmcharts=[helmchart("kube-prometheus-stack", chart="kube-prometheus-stack", version="88.5.2")],
         charts=[
             {
