@@ -10,6 +10,7 @@ chart was written (a half-applied change). Read from the task files as data.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,8 @@ def test_the_build_step_checks_every_chart_source(role: str) -> None:
     # Every source variable the role hands to k3s_chart is among the checked ones.
     for deliver in _includes(main, None):
         source = str(deliver["vars"]["k3s_chart_source"])
-        name = source.strip("{} ").split(" if ")[-1].split(" else ")[-1].strip()
+        # The variable is the last name in the expression ("{{ {} if ... else ingress_nginx_chart }}").
+        name = re.findall(r"\w+", source)[-1]
         assert name in checked, f"{role}: {name} is delivered but not checked in tasks/build.yml"
     assert checks[0]["vars"]["k3s_chart_artifact_dir"] == f"{{{{ {role}_artifact_dir }}}}"
 
