@@ -70,6 +70,11 @@ def chart_source(source: Mapping[str, Any], variable: str) -> dict[str, str]:
     return dict(_guard(_helmchart.check_source, source, variable))
 
 
+def chart_sources(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every chart source of a role, checked: [{variable, source}] (errors name the variable)."""
+    return list(_guard(_helmchart.check_sources, entries))
+
+
 def k3s_manifest(objects: Sequence[Mapping[str, Any]]) -> str:
     """Objects as the text of one manifest file for k3s's manifests directory."""
     return str(_guard(_helmchart.render_manifest, objects))
@@ -110,6 +115,7 @@ class FilterModule:
             "helmchart": helmchart,
             "helmchartconfig": helmchartconfig,
             "chart_source": chart_source,
+            "chart_sources": chart_sources,
             "k3s_manifest": k3s_manifest,
             "s3_endpoint": s3_endpoint,
             "seaweedfs_s3_config": seaweedfs_s3_config,

@@ -144,6 +144,27 @@ def check_source(source: Any, variable: str) -> dict[str, str]:
     return {"repo": repo, "chart": chart, "version": version}
 
 
+def check_sources(entries: Any) -> list[dict[str, Any]]:
+    """Check the sources of every chart a role delivers, in one step, before anything is written.
+
+    ``entries`` is a list of ``{source, variable}``. An empty source (k3s's own
+    packaged chart, configured by a HelmChartConfig) has nothing to check and is
+    left out. Returns ``[{variable, source}]`` with each source normalised; the
+    first bad one raises, naming its variable.
+    """
+    if not isinstance(entries, Sequence) or isinstance(entries, (str, bytes)):
+        raise ChartError("chart sources: must be a list of {source, variable}")
+    checked: list[dict[str, Any]] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("variable"), str) or not entry["variable"]:
+            raise ChartError(f"chart sources: {entry!r} is not a {{source, variable}} entry naming its variable")
+        source = entry.get("source")
+        if isinstance(source, Mapping) and not source:
+            continue
+        checked.append({"variable": entry["variable"], "source": check_source(source, entry["variable"])})
+    return checked
+
+
 def is_airgap(source: Mapping[str, Any]) -> bool:
     """Whether a (checked) source is an archive from the artifact directory."""
     return "file" in source

@@ -34,6 +34,37 @@ def test_bad_sources_name_the_variable(source: object, message: str) -> None:
         hc.check_source(source, "longhorn_chart")
 
 
+def test_every_source_of_a_role_is_checked_at_once() -> None:
+    checked = hc.check_sources(
+        [
+            {"source": ONLINE, "variable": "monitoring_kube_prometheus_stack_chart"},
+            {"source": {}, "variable": "ingress_controller"},
+            {"source": {"file": "dcgm-exporter-4.8.2.tgz"}, "variable": "monitoring_dcgm_exporter_chart"},
+        ]
+    )
+    # The empty source (k3s's packaged Traefik) has nothing to check and is left out.
+    assert checked == [
+        {"variable": "monitoring_kube_prometheus_stack_chart", "source": ONLINE},
+        {"variable": "monitoring_dcgm_exporter_chart", "source": {"file": "dcgm-exporter-4.8.2.tgz"}},
+    ]
+
+
+def test_a_later_bad_source_names_its_own_variable() -> None:
+    with pytest.raises(hc.ChartError, match=r"^monitoring_dcgm_exporter_chart\.version"):
+        hc.check_sources(
+            [
+                {"source": ONLINE, "variable": "monitoring_kube_prometheus_stack_chart"},
+                {"source": {**ONLINE, "version": "latest"}, "variable": "monitoring_dcgm_exporter_chart"},
+            ]
+        )
+
+
+@pytest.mark.parametrize("entries", ["longhorn_chart", [ONLINE], [{"source": ONLINE, "variable": ""}]])
+def test_chart_sources_need_a_list_naming_each_variable(entries: object) -> None:
+    with pytest.raises(hc.ChartError, match="chart sources"):
+        hc.check_sources(entries)
+
+
 def test_online_helmchart() -> None:
     obj = hc.helmchart("longhorn", {"a": {"b": 1}}, source=ONLINE, target_namespace="longhorn-system")
     assert obj["apiVersion"] == "helm.cattle.io/v1"
