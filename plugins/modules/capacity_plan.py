@@ -112,7 +112,7 @@ options:
   monitoring_enabled:
     description:
       - C(aistack_monitoring_enabled) - whether the stack installs monitoring. When true, Prometheus's volume is
-        budgeted on the disk - C(aistack_volumes.prometheus), else O(monitoring.volume_gb), else the monitoring
+        budgeted on the disk - C(aistack_volumes.prometheus), else C(volume_gb) of O(monitoring), else the monitoring
         role's default (50 GiB).
     type: raw
     default: false
