@@ -28,6 +28,7 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_proble
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_problems import problem as _problem
 from ansible_collections.aistack.baremetal.plugins.module_utils._capacity_settings import OllamaSettings, parse_settings
 from ansible_collections.aistack.baremetal.plugins.module_utils._constants import (
+    BOOL_STRINGS,
     K3S_EVICTION_HARD_MEMORY_MI,
     K3S_KUBE_RESERVED,
     K3S_SYSTEM_RESERVED,
@@ -256,16 +257,13 @@ def _named(volumes: Mapping[str, Any] | None, name: str) -> bool:
     return isinstance(volumes, Mapping) and name in volumes
 
 
-_BOOL_TEXT = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
-
-
 def prometheus_volume(enabled: Any, monitoring: Any, found: Problems) -> float | None:
     """Prometheus's volume when monitoring is on: ``aistack_monitoring.volume_gb`` or the role's default.
 
     None when ``aistack_monitoring_enabled`` is false (or not a boolean, which is reported).
     """
-    if isinstance(enabled, str) and enabled.strip().lower() in _BOOL_TEXT:
-        enabled = _BOOL_TEXT[enabled.strip().lower()]  # what the playbooks' | bool reads
+    if isinstance(enabled, str) and enabled.strip().lower() in BOOL_STRINGS:
+        enabled = BOOL_STRINGS[enabled.strip().lower()]  # what the playbooks' | bool reads
     if not isinstance(enabled, bool):
         found.bad("aistack_monitoring_enabled", enabled, "true or false")
         return None

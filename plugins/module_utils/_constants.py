@@ -86,3 +86,8 @@ KNOWN_CHART_VERSIONS: dict[str, tuple[str, ...]] = {
     "seaweedfs": ("4.44.0",),
     "traefik": ("41.3.0",),
 }
+
+# ---- Text ------------------------------------------------------------------------------
+# The strings that read as a boolean, lower case: the set Ansible's ``bool`` filter
+# accepts, so a module reads a setting the way the playbooks' ``| bool`` does.
+BOOL_STRINGS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}

@@ -15,12 +15,12 @@ not depend on the engine.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ansible_collections.aistack.baremetal.plugins.module_utils._ollama_store import hash_file
 from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backup_pg import (
     DUMP_NAME,
     Postgres,
@@ -29,7 +29,6 @@ from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui_backu
 )
 
 DB_SIDE_FILES = ("-wal", "-shm", "-journal")
-CHUNK = 1024 * 1024
 
 
 class BackupError(Exception):
@@ -187,15 +186,9 @@ def snapshot_database(src_path: str, dest_path: str) -> None:
 
 
 def sha256_file(path: str) -> tuple[str, int]:
-    sha = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while True:
-            chunk = handle.read(CHUNK)
-            if not chunk:
-                return sha.hexdigest(), size
-            sha.update(chunk)
-            size += len(chunk)
+    """(hex sha256, size) of a file: the model store's chunked hash without its ``sha256:`` prefix."""
+    digest, size = hash_file(path)
+    return digest.split(":", 1)[1], size
 
 
 def inside(path: str, root: str) -> bool:

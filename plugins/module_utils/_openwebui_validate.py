@@ -14,23 +14,12 @@ import copy
 import re
 from typing import Any
 
+from ansible_collections.aistack.baremetal.plugins.module_utils._constants import BOOL_STRINGS
 from ansible_collections.aistack.baremetal.plugins.module_utils._openwebui import OpenWebUIError
 
 
 class ConfigError(OpenWebUIError):
     """The desired settings are invalid for this server (unknown key, wrong type...)."""
-
-
-_BOOL_STRINGS = {
-    "true": True,
-    "yes": True,
-    "on": True,
-    "1": True,
-    "false": False,
-    "no": False,
-    "off": False,
-    "0": False,
-}
 
 
 def coerce(kind: str, value: Any, where: str) -> Any:
@@ -55,8 +44,8 @@ def coerce(kind: str, value: Any, where: str) -> Any:
     if base == "bool":
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in _BOOL_STRINGS:
-            return _BOOL_STRINGS[value.lower()]
+        if isinstance(value, str) and value.lower() in BOOL_STRINGS:
+            return BOOL_STRINGS[value.lower()]
     elif base == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             return value

@@ -20,16 +20,40 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
+import subprocess
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any, TypeVar
+
+import pytest
 
 T = TypeVar("T")
 Run = Callable[[Path], Any]
 Key = tuple[str, str]
 
 _DECLARED: dict[Key, Run] = {}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ansible_playbook(playbook: str, inventory: str, *args: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    """Run the real ansible-playbook on ``playbook`` with ``inventory`` (both relative to the repository root).
+
+    From the repository root with its ansible.cfg, output captured; the caller checks the exit status.
+    """
+    found = shutil.which("ansible-playbook")
+    if not found:
+        pytest.fail("ansible-playbook is not on PATH (run through scripts/test)")
+    return subprocess.run(
+        [found, str(ROOT / playbook), "-i", str(ROOT / inventory), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")),
+        cwd=ROOT,
+        timeout=timeout,
+    )
 
 
 def _key(run: Run) -> Key:

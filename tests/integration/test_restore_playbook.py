@@ -8,37 +8,21 @@ The restore itself needs a k3s cluster and is not run here.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.aistack.baremetal.tests.integration.playbook_runs import PlaybookRuns, playbook_run
-
-ROOT = Path(__file__).resolve().parents[2]
+from ansible_collections.aistack.baremetal.tests.integration.playbook_runs import (
+    PlaybookRuns,
+    ansible_playbook,
+    playbook_run,
+)
 
 
 def _restore(extra: dict[str, Any]) -> tuple[int, str]:
-    playbook = shutil.which("ansible-playbook")
-    assert playbook, "ansible-playbook is not on PATH (run through scripts/test)"
     local = {"ansible_connection": "local", "ansible_become": False, "ansible_python_interpreter": sys.executable}
-    run = subprocess.run(
-        [
-            playbook,
-            str(ROOT / "playbooks/restore.yml"),
-            "-i",
-            str(ROOT / "inventories/example"),
-            "-e",
-            json.dumps({**local, **extra}),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")),
-        cwd=ROOT,
-        timeout=600,
+    run = ansible_playbook(
+        "playbooks/restore.yml", "inventories/example", "-e", json.dumps({**local, **extra}), timeout=600
     )
     return run.returncode, run.stdout + run.stderr
 

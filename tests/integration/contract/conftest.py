@@ -2,47 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from ansible_collections.aistack.baremetal.tests.integration.contract.harness import ROOT
-from ansible_collections.aistack.baremetal.tests.integration.playbook_runs import PlaybookRuns, playbook_run
+from ansible_collections.aistack.baremetal.tests.integration.playbook_runs import (
+    PlaybookRuns,
+    ansible_playbook,
+    playbook_run,
+)
 
 INVENTORIES = ("example", "multinode")
 
 
-def _ansible_playbook() -> str:
-    found = shutil.which("ansible-playbook")
-    if not found:
-        pytest.fail("ansible-playbook is not on PATH (run through scripts/test)")
-    return found
-
-
 def _plan(name: str, out: Path) -> dict[str, list[dict[str, Any]]]:
     """{file: [objects]} as plan.yml writes them for inventories/<name> (manifests only, no host contacted)."""
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
-    run = subprocess.run(
-        [
-            _ansible_playbook(),
-            str(ROOT / "playbooks/plan.yml"),
-            "-i",
-            str(ROOT / "inventories" / name),
-            "--tags",
-            "manifests",
-            "-e",
-            f"aistack_report_root={out}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=ROOT,
+    run = ansible_playbook(
+        "playbooks/plan.yml",
+        f"inventories/{name}",
+        "--tags",
+        "manifests",
+        "-e",
+        f"aistack_report_root={out}",
         timeout=900,
     )
     assert run.returncode == 0, f"plan for {name} failed:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"

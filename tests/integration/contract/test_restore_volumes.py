@@ -16,9 +16,6 @@ and claim against the pinned Kubernetes minor and the plan's StorageClass.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +24,13 @@ import yaml
 
 from ansible_collections.aistack.baremetal.plugins.module_utils import _longhorn_restore, _restore
 from ansible_collections.aistack.baremetal.tests.integration.contract.harness import (
-    ROOT,
     SchemaRegistry,
     chart_archive,
     chart_crds,
     render,
     validate_builtin,
 )
-from ansible_collections.aistack.baremetal.tests.integration.playbook_runs import playbook_run
+from ansible_collections.aistack.baremetal.tests.integration.playbook_runs import ansible_playbook, playbook_run
 
 INVENTORIES = ("example", "multinode")
 # The container of each workload that reads the data.
@@ -42,23 +38,12 @@ CONTAINER = {"open_webui": "open-webui", "ollama": "ollama"}
 
 
 def _derive(name: str, out: Path) -> dict[str, Any]:
-    playbook = shutil.which("ansible-playbook")
-    assert playbook, "ansible-playbook is not on PATH (run through scripts/test)"
     dest = out / "volumes.json"
-    run = subprocess.run(
-        [
-            playbook,
-            str(ROOT / "tests/integration/contract/playbooks/restore_volumes.yml"),
-            "-i",
-            str(ROOT / "inventories" / name),
-            "-e",
-            f"restore_volumes_out={dest}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")),
-        cwd=ROOT,
+    run = ansible_playbook(
+        "tests/integration/contract/playbooks/restore_volumes.yml",
+        f"inventories/{name}",
+        "-e",
+        f"restore_volumes_out={dest}",
         timeout=600,
     )
     assert run.returncode == 0, f"restore volumes for {name} failed:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
